@@ -1,0 +1,67 @@
+# cx360 — the two commands a new user needs are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_SYS ?= python3.11
+VENV       := .venv
+BIN        := $(VENV)/bin
+CX360      := $(BIN)/cx360
+DBT        := $(BIN)/dbt
+
+SAMPLE_CUSTOMERS ?= 20000
+SAMPLE_DIR       ?= data/sample
+WAREHOUSE_DIR    ?= warehouse
+# `make test` builds dbt on a small generated set, in its own folders
+TEST_DIR         := .test-work
+
+.PHONY: help install lock run lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed  ## create .venv with the pinned dependencies
+
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON_SYS) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip<26"
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+lock:  ## re-resolve requirements.txt and rewrite constraints.txt
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip freeze --exclude-editable > constraints.txt
+
+run: install  ## generate a sample, then land, build, validate, publish and summarise on DuckDB
+	$(CX360) generate --customers $(SAMPLE_CUSTOMERS) --seed 42 --out $(SAMPLE_DIR) --dirty-rate 0.02
+	$(CX360) run --raw-dir $(SAMPLE_DIR) --warehouse-dir $(WAREHOUSE_DIR)
+
+lint: install  ## ruff and sqlfluff
+	$(BIN)/ruff check cx360 orchestration expectations tests
+	$(BIN)/ruff format --check cx360 orchestration expectations tests
+	$(MAKE) --no-print-directory sqlfluff
+
+sqlfluff: install
+	$(CX360) generate --customers 300 --seed 7 --out $(TEST_DIR)/raw --dirty-rate 0 >/dev/null
+	$(CX360) land --raw-dir $(TEST_DIR)/raw --warehouse-dir $(TEST_DIR)/lint >/dev/null
+	CX360_WAREHOUSE_DIR=$(TEST_DIR)/lint $(BIN)/sqlfluff lint models macros tests/dbt
+
+dbt-test: dbt-test-duckdb dbt-test-postgres  ## dbt build (models, data and unit tests) on DuckDB and Postgres
+
+dbt-test-duckdb: install
+	$(CX360) generate --customers 2000 --seed 11 --out $(TEST_DIR)/raw-dbt --dirty-rate 0.03 >/dev/null
+	$(CX360) land --raw-dir $(TEST_DIR)/raw-dbt --warehouse-dir $(TEST_DIR)/duckdb
+	CX360_WAREHOUSE_DIR=$(TEST_DIR)/duckdb $(DBT) build --target duckdb --target-path $(TEST_DIR)/target-duckdb
+
+dbt-test-postgres: install
+	$(CX360) generate --customers 2000 --seed 11 --out $(TEST_DIR)/raw-dbt --dirty-rate 0.03 >/dev/null
+	$(CX360) land --raw-dir $(TEST_DIR)/raw-dbt --warehouse-dir $(TEST_DIR)/postgres --target postgres
+	CX360_WAREHOUSE_DIR=$(TEST_DIR)/postgres $(DBT) build --target postgres --target-path $(TEST_DIR)/target-postgres
+
+pytest: install  ## the Python test suite
+	$(BIN)/pytest -q
+
+test: lint dbt-test pytest  ## everything CI runs
+
+clean:  ## remove generated data, warehouses and dbt artefacts
+	rm -rf $(TEST_DIR) target logs $(WAREHOUSE_DIR) data

@@ -1,0 +1,89 @@
+"""The raw landing contract (cx360/contract/raw_contract.yml), loaded once and typed.
+
+The YAML is a verbatim copy of the project's spec (shared/spec/raw_contract.yml); the test
+suite checks that the two agree and that the dbt sources describe exactly these tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CONTRACT_PATH = Path(__file__).parent / "contract" / "raw_contract.yml"
+
+# Contract type -> DuckDB type used when landing. Money is DECIMAL(18, 4) so sums are exact.
+DUCKDB_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "int": "BIGINT",
+    "decimal": "DECIMAL(18,4)",
+    "numeric": "DOUBLE",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False
+    description: str = ""
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    optional: bool = False
+    description: str = ""
+    column_names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_names", tuple(c.name for c in self.columns))
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"table {self.name} has no contract column {name!r}")
+
+    @property
+    def has_updated_at(self) -> bool:
+        return "updated_at" in self.column_names
+
+
+@cache
+def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Table]:
+    """Return the contract's tables by name, in contract order."""
+    spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    tables: dict[str, Table] = {}
+    for name, body in spec["tables"].items():
+        columns = tuple(
+            Column(
+                name=col_name,
+                type=col["type"],
+                required=bool(col.get("required", False)),
+                description=str(col.get("description", "")),
+            )
+            for col_name, col in body["columns"].items()
+        )
+        unknown = {c.type for c in columns} - DUCKDB_TYPES.keys()
+        if unknown:
+            raise ValueError(f"contract table {name}: unknown column types {sorted(unknown)}")
+        tables[name] = Table(
+            name=name,
+            key=tuple(body["key"]),
+            columns=columns,
+            optional=bool(body.get("optional", False)),
+            description=str(body.get("description", "")),
+        )
+    return tables

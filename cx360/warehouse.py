@@ -1,0 +1,68 @@
+"""Where things live: the project, the warehouse folder and its files, the dbt environment.
+
+One warehouse directory holds everything cx360 writes for a target:
+
+    <warehouse>/build/cx360_build.duckdb   dbt's working database (raw, staging, intermediate,
+                                           marts, audit, reference). Only the pipeline writes it.
+    <warehouse>/build/tmp/                 DuckDB spill folder
+    <warehouse>/landing/<target>.duckdb    landing database for postgres/spark targets, whose raw
+                                           tables are then copied to the engine
+    <warehouse>/cx360.duckdb               the PUBLISHED database BI reads: schemas marts + audit,
+                                           replaced atomically, only after validation passed
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent  # holds dbt_project.yml and profiles.yml
+TARGETS = ("duckdb", "postgres", "spark")
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    root: Path
+    target: str = "duckdb"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root).resolve())
+        if self.target not in TARGETS:
+            raise ValueError(f"unknown target {self.target!r}; expected one of {TARGETS}")
+
+    @property
+    def build_db(self) -> Path:
+        return self.root / "build" / "cx360_build.duckdb"
+
+    @property
+    def temp_dir(self) -> Path:
+        return self.root / "build" / "tmp"
+
+    @property
+    def published_db(self) -> Path:
+        return self.root / "cx360.duckdb"
+
+    @property
+    def landing_db(self) -> Path:
+        """DuckDB file raw data is landed into. For duckdb it is the build database itself."""
+        if self.target == "duckdb":
+            return self.build_db
+        return self.root / "landing" / f"{self.target}.duckdb"
+
+    @property
+    def spark_dir(self) -> Path:
+        return self.root / "spark"
+
+    def ensure_dirs(self) -> None:
+        for folder in (self.build_db.parent, self.temp_dir, self.landing_db.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for a dbt invocation against this warehouse (see profiles.yml)."""
+        env = {
+            "CX360_TARGET": self.target,
+            "CX360_WAREHOUSE_DIR": str(self.root),
+            "CX360_SPARK_WAREHOUSE": str(self.spark_dir),
+        }
+        return {**os.environ, **env}
