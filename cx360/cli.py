@@ -5,6 +5,9 @@ the options are declared here, once, and the work is done in the module named pe
     cx360 land       land a raw folder into the warehouse's raw schema (cx360.landing)
     cx360 run        land, build, validate, publish, summarise        (cx360.pipeline)
     cx360 kpi        headline KPI summary from the published warehouse (cx360.kpi_summary)
+    cx360 accept     let a batch that a blocking check rejected through   (cx360.validation)
+    cx360 ui         Dagster web UI + daemon over the same pipeline        (orchestration)
+    cx360 dashboard  BI dashboard (Streamlit) on the published warehouse  (cx360.dashboard)
 """
 
 from __future__ import annotations
@@ -61,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="single",
         help="one file per table, or a folder of daily batch files per table",
     )
+    gen.add_argument(
+        "--end-date",
+        default="2026-06-30",
+        help="last day of the simulated history, YYYY-MM-DD (fixed default: same seed, same bytes)",
+    )
+    gen.add_argument(
+        "--erasure-requests",
+        type=int,
+        default=0,
+        metavar="K",
+        help="write K right-to-erasure requests (default 0: the table is written empty)",
+    )
 
     land = sub.add_parser(
         "land",
@@ -77,6 +92,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--raw-dir", type=Path, required=True, help="raw folder (see the contract)")
     _add_warehouse_options(run)
+
+    accept = sub.add_parser(
+        "accept",
+        help="accept a landed batch that a blocking check rejected, so the next run publishes",
+        description="Record in audit.accepted_batches that a batch is accepted as it is; the "
+        "validation suites stop blocking on it (its current content only). See docs/operations.md.",
+    )
+    accept.add_argument(
+        "--batch",
+        required=True,
+        help="batch name as in audit.landed_batches, e.g. support_tickets/2026-01-03.csv",
+    )
+    accept.add_argument("--reason", required=True, help="why it is accepted (kept in the audit)")
+    _add_warehouse_options(accept)
+
+    ui = sub.add_parser(
+        "ui",
+        help="start the Dagster web UI and daemon (schedules, sensors, run queue)",
+        description="dagster-webserver + dagster-daemon over orchestration.definitions, with "
+        "DAGSTER_HOME=.dagster_home/ unless set.",
+    )
+    ui.add_argument("--raw-dir", type=Path, default=Path("data/sample"), help="raw folder watched")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    _add_warehouse_options(ui)
+
+    dashboard = sub.add_parser(
+        "dashboard",
+        help="start the BI dashboard (Streamlit) on the published warehouse",
+        description="Serve the dashboard pages (docs/dashboard.md) over <warehouse>/cx360.duckdb, "
+        "read-only: a running refresh never blocks it, a new publish shows on the next reload.",
+    )
+    dashboard.add_argument("--warehouse-dir", type=Path, default=Path("warehouse"))
+    dashboard.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    dashboard.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
 
     kpi = sub.add_parser("kpi", help="print the headline KPI summary of the published warehouse")
     kpi.add_argument("--warehouse-dir", type=Path, default=Path("warehouse"))
@@ -95,6 +145,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             months=args.months,
             dirty_rate=args.dirty_rate,
             batches=args.batches,
+            end_date=args.end_date,
+            erasure_requests=args.erasure_requests,
         )
         return 0
     if args.command == "land":
@@ -110,6 +162,29 @@ def _dispatch(args: argparse.Namespace) -> int:
         from cx360.warehouse import Warehouse
 
         return run_pipeline(args.raw_dir, Warehouse(args.warehouse_dir, args.target))
+    if args.command == "accept":
+        from cx360.validation import accept_batch
+        from cx360.warehouse import Warehouse
+
+        count = accept_batch(
+            Warehouse(args.warehouse_dir, args.target), args.batch, reason=args.reason
+        )
+        print(f"accepted {count} batch(es) named {args.batch}; the next run will not block on it")
+        return 0
+    if args.command == "ui":
+        from orchestration.ui import serve
+
+        return serve(
+            raw_dir=args.raw_dir,
+            warehouse_dir=args.warehouse_dir,
+            target=args.target,
+            host=args.host,
+            port=args.port,
+        )
+    if args.command == "dashboard":
+        from cx360.dashboard.launcher import serve as serve_dashboard
+
+        return serve_dashboard(args.warehouse_dir, port=args.port, host=args.host)
     if args.command == "kpi":
         from cx360.kpi_summary import print_kpi_summary
         from cx360.warehouse import Warehouse

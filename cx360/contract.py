@@ -25,6 +25,26 @@ DUCKDB_TYPES: dict[str, str] = {
     "timestamp": "TIMESTAMP",
 }
 
+# The same types on the other engines raw tables are copied to (docs/architecture.md).
+POSTGRES_TYPES: dict[str, str] = {
+    "string": "text",
+    "int": "bigint",
+    "decimal": "numeric(18,4)",
+    "numeric": "double precision",
+    "bool": "boolean",
+    "date": "date",
+    "timestamp": "timestamp",
+}
+SPARK_TYPES: dict[str, str] = {
+    "string": "string",
+    "int": "bigint",
+    "decimal": "decimal(18,4)",
+    "numeric": "double",
+    "bool": "boolean",
+    "date": "date",
+    "timestamp": "timestamp",
+}
+
 
 @dataclass(frozen=True)
 class Column:
@@ -36,6 +56,14 @@ class Column:
     @property
     def duckdb_type(self) -> str:
         return DUCKDB_TYPES[self.type]
+
+    @property
+    def postgres_type(self) -> str:
+        return POSTGRES_TYPES[self.type]
+
+    @property
+    def spark_type(self) -> str:
+        return SPARK_TYPES[self.type]
 
 
 @dataclass(frozen=True)

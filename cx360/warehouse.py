@@ -54,6 +54,13 @@ class Warehouse:
     def spark_dir(self) -> Path:
         return self.root / "spark"
 
+    @property
+    def spark_metastore_url(self) -> str:
+        """JDBC URL of the embedded Derby metastore that Spark landing and dbt-spark share.
+
+        profiles.yml builds the same URL from CX360_SPARK_WAREHOUSE (= spark_dir)."""
+        return f"jdbc:derby:;databaseName={self.spark_dir}/metastore_db;create=true"
+
     def ensure_dirs(self) -> None:
         for folder in (self.build_db.parent, self.temp_dir, self.landing_db.parent):
             folder.mkdir(parents=True, exist_ok=True)
@@ -66,3 +73,35 @@ class Warehouse:
             "CX360_SPARK_WAREHOUSE": str(self.spark_dir),
         }
         return {**os.environ, **env}
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """PostgreSQL connection of the postgres target, from CX360_PG_* (as in profiles.yml)."""
+
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str = "postgres"
+    password: str = ""
+    database: str = "cx360"
+
+    @classmethod
+    def from_env(cls) -> PostgresSettings:
+        env = os.environ
+        return cls(
+            host=env.get("CX360_PG_HOST", cls.host),
+            port=int(env.get("CX360_PG_PORT", str(cls.port))),
+            user=env.get("CX360_PG_USER", cls.user),
+            password=env.get("CX360_PG_PASSWORD", cls.password),
+            database=env.get("CX360_PG_DATABASE", cls.database),
+        )
+
+    def connect_kwargs(self, database: str | None = None) -> dict[str, str | int]:
+        """Keyword arguments for psycopg2.connect (another database, e.g. `postgres`, if given)."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "dbname": database or self.database,
+        }

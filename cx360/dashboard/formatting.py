@@ -1,0 +1,96 @@
+"""How the dashboard writes numbers and exports tables. No Streamlit here: plain functions,
+unit-tested in tests/test_dashboard_formatting.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+# Decimals shown per fct_kpi unit (kpis.md: score, percent, hours, currency, count, points).
+UNIT_DECIMALS: dict[str, int] = {
+    "score": 1,
+    "percent": 1,
+    "hours": 1,
+    "points": 1,
+    "currency": 2,
+    "count": 0,
+}
+UNIT_SUFFIX: dict[str, str] = {
+    "score": "",
+    "percent": " %",
+    "hours": " h",
+    "points": " pts",
+    "count": "",
+}
+MISSING = "n/a"
+
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_kpi(value: float | None, unit: str, currency: str = "EUR") -> str:
+    """A KPI value as shown on a metric card, e.g. `42.3`, `8.1 %`, `12.5 h`, `1,234.56 EUR`."""
+    if _is_missing(value):
+        return MISSING
+    decimals = UNIT_DECIMALS.get(unit, 1)
+    number = f"{value:,.{decimals}f}"
+    if unit == "currency":
+        return f"{number} {currency}"
+    return number + UNIT_SUFFIX.get(unit, "")
+
+
+def format_delta(change: float | None, unit: str) -> str | None:
+    """Month-on-month change for st.metric: signed, same decimals as the value, or None when
+    there is no previous month (st.metric then shows no arrow)."""
+    if _is_missing(change):
+        return None
+    decimals = UNIT_DECIMALS.get(unit, 1)
+    # Percent KPIs change in percentage points, not in percent.
+    suffix = " pp" if unit == "percent" else UNIT_SUFFIX.get(unit, "")
+    return f"{change:+,.{decimals}f}{suffix} vs previous month"
+
+
+def format_month(month: dt.date | pd.Timestamp | None) -> str:
+    if month is None or pd.isna(month):
+        return "all time"
+    return pd.Timestamp(month).strftime("%b %Y")
+
+
+def format_timestamp(moment: dt.datetime | pd.Timestamp | None) -> str:
+    if moment is None or pd.isna(moment):
+        return MISSING
+    return pd.Timestamp(moment).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def neutralise_cell(value: object) -> object:
+    """Prefix text a spreadsheet would run as a formula with an apostrophe; other values as is.
+
+    Applied to every text cell of an export, so `=HYPERLINK(...)` in a free-text field arrives
+    in Excel or LibreOffice as text. Numbers are left alone (a negative number is data, and a
+    number column has no text to inject)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of frame whose text cells are neutralised (see neutralise_cell)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise_cell)
+    # Column names become the header row: same rule.
+    safe.columns = [neutralise_cell(str(name)) for name in safe.columns]
+    return safe
+
+
+def to_safe_csv(frame: pd.DataFrame) -> bytes:
+    """CSV bytes (UTF-8 with BOM so Excel detects the encoding) with formulas neutralised."""
+    return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")

@@ -1,0 +1,49 @@
+"""Cohort retention heatmap (marts.cohort_retention): customers acquired in a month, and the
+share of them still under contract N months later."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from cx360.dashboard import data
+from cx360.dashboard.context import PageContext
+
+
+def render(ctx: PageContext) -> None:
+    st.title("Cohort retention")
+    st.caption(
+        "Rows: acquisition month (customers with a contract). Columns: months since "
+        "acquisition. Cells: % of the cohort with a contract at that month's end. "
+        "Filters do not apply: marts.cohort_retention is not cut by segment or channel."
+    )
+    cohorts = data.cohort_retention(ctx.warehouse)
+    if cohorts.empty:
+        st.info("No cohorts yet.")
+        return
+    cohorts = cohorts.assign(cohort=cohorts["cohort_month"].dt.strftime("%Y-%m"))
+    heatmap = (
+        alt.Chart(cohorts)
+        .mark_rect()
+        .encode(
+            x=alt.X("months_since_acquisition:O", title="months since acquisition"),
+            y=alt.Y("cohort:O", title="cohort", sort="descending"),
+            color=alt.Color(
+                "retention_rate:Q",
+                title="retained %",
+                scale=alt.Scale(scheme="blues", domain=[0, 100]),
+            ),
+            opacity=alt.condition("datum.is_complete_month", alt.value(1.0), alt.value(0.5)),
+            tooltip=[
+                "cohort",
+                "months_since_acquisition",
+                "customers",
+                "retained",
+                alt.Tooltip("retention_rate:Q", format=".1f"),
+                "is_complete_month",
+            ],
+        )
+        .properties(height=max(240, 18 * cohorts["cohort"].nunique()))
+    )
+    st.altair_chart(heatmap)
+    st.caption("Paler cells: the month is not complete yet (as-of day inside it).")

@@ -1,0 +1,143 @@
+"""Run `dbt build` once, streaming its progress, and read what it did from run_results.json.
+
+A subprocess rather than dbt's in-process dbtRunner: dbt keeps global state (adapters, logging,
+flags) that leaks between invocations in one process, and a child process can be killed cleanly.
+One `dbt build` does seeds, models, snapshots and tests in dependency order: the cost of dbt's
+start-up (~5 s) is paid once.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cx360.warehouse import PROJECT_DIR, Warehouse
+from expectations.results import ExpectationOutcome, SuiteOutcome
+
+# Node statuses in run_results.json that mean "this did not work".
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
+
+@dataclass(frozen=True)
+class DbtNodeResult:
+    unique_id: str
+    resource_type: str
+    status: str
+    message: str
+    failures: int | None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+
+@dataclass(frozen=True)
+class DbtBuildResult:
+    returncode: int
+    nodes: tuple[DbtNodeResult, ...]
+    log_path: Path
+    target_path: Path
+
+    @property
+    def success(self) -> bool:
+        return self.returncode == 0 and not self.failed_nodes
+
+    @property
+    def failed_nodes(self) -> list[DbtNodeResult]:
+        return [n for n in self.nodes if n.failed]
+
+    def count(self, status: str) -> int:
+        return sum(1 for n in self.nodes if n.status == status)
+
+    def test_outcomes(self) -> list[SuiteOutcome]:
+        """dbt tests as validation outcomes (suite `dbt_tests`), for audit.validation_results."""
+        tests = [n for n in self.nodes if n.resource_type in ("test", "unit_test")]
+        expectations = tuple(
+            ExpectationOutcome(
+                expectation=n.unique_id,
+                column=None,
+                success=n.status in ("pass", "warn"),
+                unexpected_count=n.failures,
+                unexpected_percent=None,
+                observed=n.status if not n.message else f"{n.status}: {n.message}"[:200],
+            )
+            for n in tests
+        )
+        return [SuiteOutcome("dbt_tests", "dbt", rows=len(tests), expectations=expectations)]
+
+
+def dbt_paths(warehouse: Warehouse) -> tuple[Path, Path]:
+    """(target path, log path) of a warehouse: artefacts stay with the warehouse they built."""
+    build_dir = warehouse.build_db.parent
+    return build_dir / "target", build_dir / "logs"
+
+
+def dbt_executable() -> str:
+    """The dbt next to the running interpreter (the project's venv), else the one on PATH."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def _read_run_results(target_path: Path) -> tuple[DbtNodeResult, ...]:
+    path = target_path / "run_results.json"
+    if not path.exists():
+        return ()
+    results = json.loads(path.read_text(encoding="utf-8")).get("results", [])
+    return tuple(
+        DbtNodeResult(
+            unique_id=r["unique_id"],
+            resource_type=r["unique_id"].split(".", 1)[0],
+            status=str(r.get("status")),
+            message=str(r.get("message") or ""),
+            failures=r.get("failures"),
+        )
+        for r in results
+    )
+
+
+def dbt_build(
+    warehouse: Warehouse,
+    *,
+    extra_args: Sequence[str] = (),
+    echo: Callable[[str], None] = print,
+) -> DbtBuildResult:
+    """`dbt build` against `warehouse`, each output line passed to `echo` as it comes."""
+    warehouse.ensure_dirs()
+    target_path, log_path = dbt_paths(warehouse)
+    (target_path / "run_results.json").unlink(missing_ok=True)  # never read a stale result
+    command = [
+        dbt_executable(),
+        "--no-use-colors",  # the output is relayed line by line, maybe into a log file
+        "build",
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target",
+        warehouse.target,
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(log_path),
+        *extra_args,
+    ]
+    with subprocess.Popen(
+        command,
+        cwd=PROJECT_DIR,
+        env=warehouse.dbt_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            echo(line.rstrip("\n"))
+        returncode = process.wait()
+    return DbtBuildResult(
+        returncode, _read_run_results(target_path), log_path / "dbt.log", target_path
+    )

@@ -1,0 +1,198 @@
+"""The headline KPI summary (`cx360 kpi`, and the end of `cx360 run`).
+
+Reads the PUBLISHED warehouse (<warehouse>/cx360.duckdb, read-only): marts.fct_kpi for the
+values and marts.kpi_reporting_window for which month is the last full one. Shows each headline
+KPI over all the data, in the last full month, and the change against the month before, coloured
+by whether the change is good news for that KPI.
+
+    kpi_summary_rows(con)   -> list[KpiSummaryRow]   the data (for tests, the pipeline, BI exports)
+    kpi_summary_table(con)  -> rich Table            the same, rendered
+    print_kpi_summary(wh)   -> int                   opens the published db, prints, exit status
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from cx360.errors import Cx360Error
+from cx360.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class HeadlineKpi:
+    """A KPI the summary shows, and how to read it."""
+
+    name: str  # kpi_name in fct_kpi
+    label: str
+    higher_is_better: bool
+    decimals: int = 1
+
+
+# Order = display order. Names and formulas: /work/shared/spec/kpis.md.
+HEADLINE_KPIS: tuple[HeadlineKpi, ...] = (
+    HeadlineKpi("nps", "NPS", higher_is_better=True),
+    HeadlineKpi("csat", "CSAT", higher_is_better=True),
+    HeadlineKpi("ces", "Customer effort (CES)", higher_is_better=True, decimals=2),
+    HeadlineKpi("churn_rate", "Churn rate", higher_is_better=False, decimals=2),
+    HeadlineKpi("retention_rate", "Retention rate", higher_is_better=True, decimals=2),
+    HeadlineKpi("mttr_hours", "Mean time to resolution", higher_is_better=False),
+    HeadlineKpi("first_contact_resolution_rate", "First-contact resolution", True),
+    HeadlineKpi("complaint_rate", "Complaints per 1,000 customers", higher_is_better=False),
+    HeadlineKpi("referral_rate", "Referral rate", higher_is_better=True, decimals=2),
+    HeadlineKpi("cac", "Acquisition cost (CAC)", higher_is_better=False, decimals=2),
+    HeadlineKpi("clv_historical", "Historical CLV", higher_is_better=True, decimals=2),
+    HeadlineKpi("revenue_share_top20", "Revenue share of top 20 %", higher_is_better=False),
+    HeadlineKpi("active_customers", "Active customers", higher_is_better=True, decimals=0),
+    HeadlineKpi("new_customers", "New customers", higher_is_better=True, decimals=0),
+    HeadlineKpi("review_rating", "Review rating (1-5)", higher_is_better=True, decimals=2),
+    HeadlineKpi("employee_engagement", "Employee engagement", higher_is_better=True),
+)
+
+UNIT_SUFFIX = {"percent": " %", "hours": " h"}
+
+
+@dataclass(frozen=True)
+class KpiSummaryRow:
+    kpi: HeadlineKpi
+    unit: str | None
+    overall: float | None  # grain all; None where the KPI has no such grain (churn, retention)
+    last_month: float | None
+    previous_month: float | None
+
+    @property
+    def change(self) -> float | None:
+        if self.last_month is None or self.previous_month is None:
+            return None
+        return self.last_month - self.previous_month
+
+    @property
+    def is_improvement(self) -> bool | None:
+        """True when the change is good news for this KPI, None when unchanged or unknown."""
+        if not self.change:
+            return None
+        return (self.change > 0) == self.kpi.higher_is_better
+
+
+@dataclass(frozen=True)
+class KpiSummary:
+    as_of_date: dt.date | None
+    last_month_start: dt.date | None
+    previous_month_start: dt.date | None
+    rows: list[KpiSummaryRow]
+
+
+def _reporting_window(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
+    found = con.execute(
+        "select as_of_date, last_full_month_start, previous_month_start "
+        "from marts.kpi_reporting_window"
+    ).fetchone()
+    return (found[0], found[1], found[2]) if found else (None, None, None)
+
+
+def load_kpi_summary(con: duckdb.DuckDBPyConnection) -> KpiSummary:
+    """The headline KPIs (overall dimension) from marts.fct_kpi of an open connection."""
+    as_of, last_month, previous_month = _reporting_window(con)
+    names = [kpi.name for kpi in HEADLINE_KPIS]
+    records = con.execute(
+        """
+        select kpi_name, period_grain, period_start, value, unit
+        from marts.fct_kpi
+        where dimension_name = 'overall'
+          and kpi_name in (select unnest(?::varchar[]))
+          and (period_grain = 'all' or (period_grain = 'month' and period_start in (?, ?)))
+        """,
+        [names, last_month, previous_month],
+    ).fetchall()
+    values: dict[tuple[str, str, dt.date | None], float | None] = {}
+    units: dict[str, str] = {}
+    for kpi_name, grain, period_start, value, unit in records:
+        values[(kpi_name, grain, period_start)] = value
+        units[kpi_name] = unit
+    rows = [
+        KpiSummaryRow(
+            kpi=kpi,
+            unit=units.get(kpi.name),
+            overall=values.get((kpi.name, "all", None)),
+            last_month=values.get((kpi.name, "month", last_month)),
+            previous_month=values.get((kpi.name, "month", previous_month)),
+        )
+        for kpi in HEADLINE_KPIS
+    ]
+    return KpiSummary(as_of, last_month, previous_month, rows)
+
+
+def kpi_summary_rows(con: duckdb.DuckDBPyConnection) -> list[KpiSummaryRow]:
+    """The data behind the table: one row per headline KPI."""
+    return load_kpi_summary(con).rows
+
+
+def _format(value: float | None, row: KpiSummaryRow, *, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    sign = "+" if signed else ""
+    # a change of a percentage is in percentage points
+    suffix = " pp" if signed and row.unit == "percent" else UNIT_SUFFIX.get(row.unit or "", "")
+    return f"{value:{sign},.{row.kpi.decimals}f}{suffix}"
+
+
+def _month_label(month_start: dt.date | None) -> str:
+    return month_start.strftime("%b %Y") if month_start else "last month"
+
+
+def kpi_summary_table(con: duckdb.DuckDBPyConnection) -> Table:
+    """A rich table of the headline KPIs: all data, last full month, change vs the month before."""
+    summary = load_kpi_summary(con)
+    as_of = f" (as of {summary.as_of_date})" if summary.as_of_date else ""
+    table = Table(title=f"cx360 headline KPIs{as_of}", title_justify="left")
+    table.add_column("KPI")
+    table.add_column("all data", justify="right")
+    table.add_column(_month_label(summary.last_month_start), justify="right")
+    table.add_column(f"vs {_month_label(summary.previous_month_start)}", justify="right")
+    for row in summary.rows:
+        style = {True: "green", False: "red", None: "dim"}[row.is_improvement]
+        table.add_row(
+            row.kpi.label,
+            _format(row.overall, row),
+            _format(row.last_month, row),
+            f"[{style}]{_format(row.change, row, signed=True)}[/{style}]",
+        )
+    table.caption = (
+        "green = better, red = worse for that KPI; — = no data (churn and retention are monthly)"
+    )
+    return table
+
+
+def open_published(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
+    """Read-only connection to the published warehouse, or a Cx360Error saying what to do."""
+    path: Path = warehouse.published_db
+    if not path.exists():
+        raise Cx360Error(
+            f"no published warehouse at {path}",
+            hint="run `cx360 run --raw-dir <folder>` first (or pass --warehouse-dir)",
+        )
+    return duckdb.connect(str(path), read_only=True)
+
+
+def print_kpi_summary(warehouse: Warehouse, console: Console | None = None) -> int:
+    """Print the headline KPI table of the published warehouse. Returns the exit status."""
+    console = console or Console()
+    con = open_published(warehouse)
+    try:
+        table = kpi_summary_table(con)
+    except duckdb.CatalogException as err:
+        raise Cx360Error(
+            f"the published warehouse {warehouse.published_db} has no KPI tables ({err})",
+            hint="rebuild and publish with `cx360 run`",
+        ) from err
+    finally:
+        con.close()
+    console.print(table)
+    return 0

@@ -1,0 +1,127 @@
+"""`land()`: one landing run, from a raw folder to the warehouse's raw and audit tables."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cx360.contract import Table, load_contract
+from cx360.landing import duckdb_loader as loader
+from cx360.landing.discovery import BatchFile, discover
+from cx360.landing.report import LandingReport, TableLanding
+from cx360.warehouse import Warehouse
+
+log = logging.getLogger("cx360.landing")
+
+
+@contextmanager
+def _landing_connection(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The landing database, open read-write only while landing runs (DuckDB locks the file)."""
+    con = loader.connect(warehouse.landing_db, warehouse.temp_dir)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _progress_bar(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("landing {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not enabled,
+        transient=True,
+    )
+
+
+def land(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True) -> LandingReport:
+    """Land every new or changed batch file of `raw_dir` into `warehouse` (idempotent).
+
+    Contract problems (missing required table, missing column) raise ContractError before
+    anything is written. Bad rows go to audit.landing_quarantine; nothing stops the load.
+    For the postgres and spark targets the raw and landing audit tables are then copied over.
+    """
+    started = time.monotonic()
+    contract = load_contract()
+    found = discover(Path(raw_dir), contract)
+    for warning in found.warnings:
+        log.warning(warning)
+    report = LandingReport(
+        target=warehouse.target, raw_dir=str(raw_dir), warnings=list(found.warnings)
+    )
+    warehouse.ensure_dirs()
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+
+    with _landing_connection(warehouse) as con:
+        loader.check_existing_tables(con, contract)
+        loader.ensure_tables(con, contract)
+        held = loader.held_batches(con)
+        plans: dict[str, tuple[list[BatchFile], list[str]]] = {}
+        for name, batches in found.batches.items():
+            entry = TableLanding(table=name)
+            report.tables.append(entry)
+            to_load = [b for b in batches if held.get((name, b.batch_name)) != b.sha256]
+            replaced = [b.batch_name for b in to_load if (name, b.batch_name) in held]
+            entry.batches_skipped = len(batches) - len(to_load)
+            entry.batches_loaded = len(to_load)
+            entry.batches_replaced = len(replaced)
+            plans[name] = (to_load, replaced)
+
+        files_to_load = sum(len(to_load) for to_load, _ in plans.values())
+        con.begin()  # all or nothing: a failed run leaves the warehouse as it was
+        try:
+            with _progress_bar(progress) as bar:
+                task = bar.add_task("batch files", total=files_to_load)
+                for entry in report.tables:
+                    to_load, replaced = plans[entry.table]
+                    if not to_load:
+                        continue
+                    bar.update(task, description=entry.table)
+                    loader.forget_batches(con, entry.table, replaced)
+                    counts = loader.load_table_batches(
+                        con,
+                        contract[entry.table],
+                        to_load,
+                        loaded_at,
+                        on_files_done=lambda n: bar.advance(task, n),
+                    )
+                    loader.record_batches(con, to_load, counts, loaded_at, found.ignored_columns)
+                    for batch_counts in counts.values():
+                        entry.rows_read += batch_counts.rows_read
+                        entry.rows_accepted += batch_counts.rows_accepted
+                        entry.rows_quarantined += batch_counts.rows_quarantined
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        _export(con, warehouse, contract, report)
+
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _export(
+    con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
+    contract: dict[str, Table],
+    report: LandingReport,
+) -> None:
+    """Copy raw + landing audit tables to the target engine when it is not DuckDB."""
+    if warehouse.target == "postgres":
+        from cx360.landing.postgres_export import export_to_postgres
+
+        report.exported_tables = export_to_postgres(
+            con, contract, report.changed_tables, warehouse.temp_dir
+        )
+    elif warehouse.target == "spark":
+        from cx360.landing.spark_export import export_to_spark
+
+        report.exported_tables = export_to_spark(con, warehouse, contract, report.changed_tables)

@@ -1,0 +1,464 @@
+"""Set-based loading of batch files into DuckDB: raw tables, batch ledger and quarantine.
+
+All parsing and casting happens here, in DuckDB, whatever the target engine; one SQL scan
+reads every new file of a table that shares a header (CSV) or format (parquet).
+
+Record numbers and lines (CSV): DuckDB reads with all columns as text, `strict_mode` and
+`store_rejects`, so a line it cannot parse (field count, quoting, invalid UTF-8) lands in a
+rejects table with its line number, where the header is line 1 and line n holds record n - 1.
+Accepted rows keep file order, so the k-th accepted row of a file is record
+`k + (rejected lines before it)`, and its line is `record + 1`. The rule assumes one line per
+record: a value holding newlines inside quotes makes the physical line numbers of later rows
+larger than reported (by one per embedded newline), and blank lines (skipped by the reader)
+shift later rows the other way. An unterminated quote swallows the rest of the file into that
+one rejected record, whose raw text then holds those lines. Parquet rows have a record
+number (file order) and no line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from cx360.contract import Table
+from cx360.errors import ContractError, Cx360Error
+from cx360.landing.casting import (
+    UNPARSEABLE_LINE,
+    problem_sql,
+    quote_ident,
+    quote_literal,
+    table_columns_sql,
+)
+from cx360.landing.discovery import BatchFile
+
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_batch_name", "VARCHAR"),
+    ("_source_row", "BIGINT"),
+    ("_loaded_at", "TIMESTAMP"),
+)
+LANDED_BATCHES_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("table_name", "VARCHAR"),
+    ("batch_name", "VARCHAR"),
+    ("content_sha256", "VARCHAR"),
+    ("rows_read", "BIGINT"),
+    ("rows_accepted", "BIGINT"),
+    ("rows_quarantined", "BIGINT"),
+    ("landed_at", "TIMESTAMP"),
+    ("ignored_columns", "VARCHAR"),  # extra file columns not in the contract, comma-separated
+)
+QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("table_name", "VARCHAR"),
+    ("batch_name", "VARCHAR"),
+    ("source_line", "BIGINT"),
+    ("source_row", "BIGINT"),
+    ("reason_code", "VARCHAR"),
+    ("column_name", "VARCHAR"),
+    ("reason_detail", "VARCHAR"),
+    ("raw_record", "VARCHAR"),
+    ("quarantined_at", "TIMESTAMP"),
+)
+AUDIT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "landed_batches": LANDED_BATCHES_COLUMNS,
+    "landing_quarantine": QUARANTINE_COLUMNS,
+}
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+
+
+def connect(db_path: Path, temp_dir: Path) -> duckdb.DuckDBPyConnection:
+    """Read-write connection for landing; the caller closes it as soon as landing is done."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path))
+    except duckdb.IOException as err:
+        raise Cx360Error(
+            f"cannot open {db_path} for landing: {err}",
+            hint="another cx360 or dbt process is using this warehouse; wait for it to finish",
+        ) from err
+    con.execute("set TimeZone = 'UTC'")  # offsets in timestamps are converted to UTC
+    con.execute("set preserve_insertion_order = true")  # record numbers follow file order
+    con.execute("set enable_progress_bar = false")  # landing shows its own
+    con.execute(f"set temp_directory = {quote_literal(str(temp_dir))}")
+    return con
+
+
+def raw_table_columns(table: Table) -> list[tuple[str, str]]:
+    return [(c.name, c.duckdb_type) for c in table.columns] + list(LINEAGE_COLUMNS)
+
+
+def _create_table(
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, columns: Sequence[tuple[str, str]]
+) -> None:
+    body = ", ".join(f"{quote_ident(col)} {kind}" for col, kind in columns)
+    con.execute(f"create table if not exists {schema}.{quote_ident(name)} ({body})")
+
+
+def _existing_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def check_existing_tables(con: duckdb.DuckDBPyConnection, contract: dict[str, Table]) -> None:
+    """Refuse to land into raw tables built for another contract (checked before writing)."""
+    for table in contract.values():
+        existing = _existing_columns(con, "raw", table.name)
+        expected = [c for c, _ in raw_table_columns(table)]
+        if existing and existing != expected:
+            raise ContractError(
+                f"raw.{table.name} in the warehouse has columns {existing}, "
+                f"the contract expects {expected}",
+                hint="the contract changed since this warehouse was landed: "
+                "land into a new warehouse folder (or delete this one)",
+            )
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, contract: dict[str, Table]) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute("create schema if not exists audit")
+    for table in contract.values():
+        _create_table(con, "raw", table.name, raw_table_columns(table))
+    for name, columns in AUDIT_TABLES.items():
+        _create_table(con, "audit", name, columns)
+
+
+def held_batches(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """(table, batch name) -> content sha256 of every batch the warehouse holds."""
+    rows = con.execute(
+        "select table_name, batch_name, content_sha256 from audit.landed_batches"
+    ).fetchall()
+    return {(t, b): sha for t, b, sha in rows}
+
+
+def forget_batches(con: duckdb.DuckDBPyConnection, table: str, batch_names: list[str]) -> None:
+    """Remove every trace of batches about to be replaced by new content."""
+    if not batch_names:
+        return
+    names = ", ".join(quote_literal(n) for n in batch_names)
+    con.execute(f"delete from raw.{quote_ident(table)} where _batch_name in ({names})")
+    for audit_table in AUDIT_TABLES:
+        con.execute(
+            f"delete from audit.{audit_table} where table_name = ? and batch_name in ({names})",
+            [table],
+        )
+
+
+def record_batches(
+    con: duckdb.DuckDBPyConnection,
+    batches: Sequence[BatchFile],
+    counts: dict[str, BatchCounts],
+    landed_at: datetime,
+    ignored_columns: dict[str, tuple[str, ...]],
+) -> None:
+    ledger = pa.table(
+        {
+            "table_name": [b.table for b in batches],
+            "batch_name": [b.batch_name for b in batches],
+            "content_sha256": [b.sha256 for b in batches],
+            "rows_read": [counts[b.batch_name].rows_read for b in batches],
+            "rows_accepted": [counts[b.batch_name].rows_accepted for b in batches],
+            "rows_quarantined": [counts[b.batch_name].rows_quarantined for b in batches],
+            "landed_at": pa.array([landed_at] * len(batches), pa.timestamp("us")),
+            "ignored_columns": [
+                ",".join(ignored_columns.get(b.batch_name, ())) or None for b in batches
+            ],
+        }
+    )
+    # one set-based insert: executemany costs a statement per batch file
+    con.register("_cx_ledger", ledger)
+    try:
+        con.execute("insert into audit.landed_batches by name select * from _cx_ledger")
+    finally:
+        con.unregister("_cx_ledger")
+
+
+def group_batches(batches: Sequence[BatchFile]) -> list[list[BatchFile]]:
+    """Batches one scan can read together: same format, and for CSV the same header."""
+    groups: dict[tuple[str, tuple[str, ...]], list[BatchFile]] = {}
+    for batch in batches:
+        if batch.is_empty:
+            continue
+        key = (batch.fmt, batch.header if batch.fmt == "csv" else ())
+        groups.setdefault(key, []).append(batch)
+    return list(groups.values())
+
+
+# temp tables of one group load; the rejects tables are created by read_csv(store_rejects)
+_SCRATCH_TABLES = ("_cx_files", "_cx_src", "_cx_rejected", "_cx_rej_cum", "_cx_checked")
+_REJECTS_TABLES = ("_cx_rej", "_cx_rejscan")
+
+
+class GroupLoader:
+    """Loads one group of batch files of one table in a handful of set-based statements."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: Table,
+        batches: Sequence[BatchFile],
+        loaded_at: datetime,
+    ) -> None:
+        self.con = con
+        self.table = table
+        self.batches = list(batches)
+        self.fmt = self.batches[0].fmt
+        self.loaded_at = f"timestamp {quote_literal(loaded_at.isoformat(sep=' '))}"
+
+    def load(self) -> dict[str, BatchCounts]:
+        try:
+            self._register_files()
+            self._read_source()
+            self._number_records()
+            self._check_rows()
+            self._insert_accepted()
+            self._quarantine_rows()
+            counts = self._counts()
+            self._drop_scratch()
+            return counts
+        except duckdb.Error as err:
+            # no clean-up here: the failed statement aborted the transaction, and the caller's
+            # rollback discards the scratch tables with everything else
+            files = ", ".join(b.batch_name for b in self.batches)
+            raise Cx360Error(
+                f"landing table {self.table.name} failed while reading {files}: {err}",
+                hint="check that these files are CSV (UTF-8, comma separated) or parquet",
+            ) from err
+
+    def _drop_scratch(self) -> None:
+        for temp in (*_SCRATCH_TABLES, *_REJECTS_TABLES):
+            self.con.execute(f"drop table if exists {temp}")
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _register_files(self) -> None:
+        files = pa.table(
+            {
+                "path": [str(b.path) for b in self.batches],
+                "batch_name": [b.batch_name for b in self.batches],
+            }
+        )
+        self.con.register("_cx_files_arrow", files)
+        try:
+            self.con.execute("create or replace temp table _cx_files as from _cx_files_arrow")
+        finally:
+            self.con.unregister("_cx_files_arrow")
+
+    def _paths_sql(self) -> str:
+        return "[" + ", ".join(quote_literal(str(b.path)) for b in self.batches) + "]"
+
+    def _read_source(self) -> None:
+        paths = self._paths_sql()
+        if self.fmt == "csv":
+            header = self.batches[0].header
+            columns = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in header) + "}"
+            for temp in _REJECTS_TABLES:
+                self.con.execute(f"drop table if exists {temp}")
+            self.con.execute(
+                f"""create or replace temp table _cx_src as
+                select * from read_csv({paths}, header = true, auto_detect = false,
+                    columns = {columns}, delim = ',', quote = '"', escape = '"',
+                    strict_mode = true, filename = '_cx_file', store_rejects = true,
+                    rejects_table = '_cx_rej', rejects_scan = '_cx_rejscan')"""
+            )
+            # One row per rejected line (the reader may log several errors for one line).
+            self.con.execute(
+                """create or replace temp table _cx_rejected as
+                select sc.file_path as path, e.line,
+                    arg_min(e.column_name, e.column_idx) as column_name,
+                    arg_min(cast(e.error_type as varchar) || ': ' || e.error_message,
+                        e.column_idx) as detail,
+                    arg_min(e.csv_line, e.column_idx) as csv_line
+                from _cx_rej as e
+                join _cx_rejscan as sc on e.scan_id = sc.scan_id and e.file_id = sc.file_id
+                group by all"""
+            )
+            self.file_columns = list(header)
+        else:
+            self.con.execute(
+                f"""create or replace temp table _cx_src as
+                select * from read_parquet({paths}, filename = '_cx_file',
+                    file_row_number = true, union_by_name = true)"""
+            )
+            self.con.execute(
+                "create or replace temp table _cx_rejected "
+                "(path varchar, line bigint, column_name varchar, detail varchar, "
+                "csv_line varchar)"
+            )
+            self.file_columns = [
+                c for c in self._source_types() if c not in ("_cx_file", "file_row_number")
+            ]
+
+    def _source_types(self) -> dict[str, str]:
+        rows = self.con.execute("describe _cx_src").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def _number_records(self) -> None:
+        """Per file: the number of rejected lines before each accepted row (see module doc)."""
+        self.con.execute(
+            """create or replace temp table _cx_rej_cum as
+            with ranked as (
+                select path, line, row_number() over (partition by path order by line) as n_before
+                from _cx_rejected
+            )
+            select path, line - n_before - 1 as parsed_before, max(n_before) as n_before
+            from ranked
+            group by all"""
+        )
+
+    def _record_sql(self) -> str:
+        """Select over `_cx_src` adding `_src_rowid`, record number `_record` and `_line`."""
+        if self.fmt == "parquet":
+            return """select s.rowid as _src_rowid, s.*, s.file_row_number + 1 as _record,
+                    cast(null as bigint) as _line
+                from _cx_src as s"""
+        # File order is insertion order: rowids of one file are contiguous (checked here).
+        broken = self.con.execute(
+            "select count(*) filter (where n != last_rowid - first_rowid + 1) from ("
+            "select _cx_file, count(*) as n, min(rowid) as first_rowid, max(rowid) as last_rowid "
+            "from _cx_src group by all)"
+        ).fetchone()
+        if broken and broken[0]:
+            raise Cx360Error(
+                f"landing table {self.table.name}: the CSV reader did not keep file order",
+                hint="report this: record numbers cannot be assigned safely",
+            )
+        # rowids need not start at 0 (inside a transaction they are transaction-local)
+        if len(self.batches) == 1:
+            numbered = """select s.rowid as _src_rowid, s.*,
+                    s.rowid - (select min(rowid) from _cx_src) + 1 as _k
+                from _cx_src as s"""
+        else:
+            numbered = """with firsts as (
+                    select _cx_file, min(rowid) as first_rowid from _cx_src group by all
+                )
+                select s.rowid as _src_rowid, s.*, s.rowid - f.first_rowid + 1 as _k
+                from _cx_src as s join firsts as f on s._cx_file = f._cx_file"""
+        rejected = self.con.execute("select count(*) from _cx_rejected").fetchone()
+        if not (rejected and rejected[0]):  # the common case: no line was rejected
+            return f"""select n.*, n._k as _record, n._k + 1 as _line from ({numbered}) as n"""
+        return f"""select n.*, n._k + coalesce(r.n_before, 0) as _record,
+                n._k + coalesce(r.n_before, 0) + 1 as _line
+            from ({numbered}) as n
+            asof left join _cx_rej_cum as r
+                on n._cx_file = r.path and n._k > r.parsed_before"""
+
+    def _check_rows(self) -> None:
+        source_types = self._source_types()
+        columns = table_columns_sql(self.table, source_types)
+        # raw text is carried only where a check reads it: required or non-string columns
+        typed = ",\n".join(
+            f"{c.typed} as {quote_ident(c.column.name)}"
+            + (f", {c.raw_text} as {quote_ident('_raw_' + c.column.name)}" if c.checked else "")
+            for c in columns
+        )
+        problems = problem_sql(columns)
+        kept = ", ".join(f"p.{quote_ident(c.column.name)}" for c in columns)
+        if len(self.batches) == 1:
+            batch_name = quote_literal(self.batches[0].batch_name)
+            files_join = ""
+        else:
+            batch_name = "f.batch_name"
+            files_join = "join _cx_files as f on s._cx_file = f.path"
+        self.con.execute(
+            f"""create or replace temp table _cx_checked as
+            with s as ({self._record_sql()}),
+            typed as (
+                select s._src_rowid, {batch_name} as _batch_name, s._record as _source_row,
+                    s._line as _source_line,
+                    {typed}
+                from s {files_join}
+            ),
+            p as (
+                select p.*, {problems.bad} as _bad from typed as p
+            )
+            select p._src_rowid, p._batch_name, p._source_row, p._source_line, {kept},
+                {problems.reason_code} as _reason_code,
+                {problems.reason_column} as _reason_column,
+                {problems.reason_detail} as _reason_detail
+            from p"""
+        )
+
+    def _insert_accepted(self) -> None:
+        names = [*self.table.column_names, "_batch_name", "_source_row"]
+        target = ", ".join(quote_ident(n) for n in [*names, "_loaded_at"])
+        source = ", ".join(quote_ident(n) for n in names)
+        self.con.execute(
+            f"""insert into raw.{quote_ident(self.table.name)} ({target})
+            select {source}, {self.loaded_at}
+            from _cx_checked where _reason_code is null"""
+        )
+
+    def _quarantine_rows(self) -> None:
+        record = ", ".join(
+            f"{quote_ident(c)} := s.{quote_ident(c)}" for c in self.file_columns
+        )  # the record as delivered, every column of the file, as JSON
+        table = quote_literal(self.table.name)
+        self.con.execute(
+            f"""insert into audit.landing_quarantine
+            select {table}, c._batch_name, c._source_line, c._source_row, c._reason_code,
+                c._reason_column, c._reason_detail, cast(to_json(struct_pack({record})) as varchar),
+                {self.loaded_at}
+            from _cx_checked as c join _cx_src as s on s.rowid = c._src_rowid
+            where c._reason_code is not null"""
+        )
+        self.con.execute(
+            f"""insert into audit.landing_quarantine
+            select {table}, f.batch_name, r.line, r.line - 1, '{UNPARSEABLE_LINE}',
+                r.column_name, r.detail, r.csv_line, {self.loaded_at}
+            from _cx_rejected as r join _cx_files as f on r.path = f.path"""
+        )
+
+    def _counts(self) -> dict[str, BatchCounts]:
+        rows = self.con.execute(
+            """with parsed as (
+                select _batch_name as batch_name, count(*) as n,
+                    count(*) filter (where _reason_code is not null) as bad
+                from _cx_checked group by all
+            ), rejected as (
+                select f.batch_name, count(*) as n
+                from _cx_rejected as r join _cx_files as f on r.path = f.path
+                group by all
+            )
+            select f.batch_name,
+                coalesce(p.n, 0) + coalesce(r.n, 0),
+                coalesce(p.n, 0) - coalesce(p.bad, 0),
+                coalesce(p.bad, 0) + coalesce(r.n, 0)
+            from _cx_files as f
+            left join parsed as p on p.batch_name = f.batch_name
+            left join rejected as r on r.batch_name = f.batch_name"""
+        ).fetchall()
+        return {name: BatchCounts(int(a), int(b), int(c)) for name, a, b, c in rows}
+
+
+def load_table_batches(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    batches: Sequence[BatchFile],
+    loaded_at: datetime,
+    on_files_done: Callable[[int], None] | None = None,
+) -> dict[str, BatchCounts]:
+    """Load `batches` (all new to the warehouse) of `table`; counts per batch name.
+
+    `on_files_done(n)` is called after each scan with the number of files it read."""
+    counts = {b.batch_name: BatchCounts(0, 0, 0) for b in batches if b.is_empty}
+    if on_files_done and counts:
+        on_files_done(len(counts))
+    for group in group_batches(batches):
+        counts.update(GroupLoader(con, table, group, loaded_at).load())
+        if on_files_done:
+            on_files_done(len(group))
+    return counts

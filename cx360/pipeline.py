@@ -1,0 +1,185 @@
+"""The refresh, write-audit-publish: land -> validate raw -> dbt build -> validate marts ->
+publish -> summary.
+
+The one implementation: `cx360 run` calls run_pipeline(); the Dagster assets in orchestration/
+call the same step functions (land_step, validate_raw, validate_marts, publish) one asset at a
+time. Every failure stops the run before publish, so the published warehouse BI reads only ever
+changes to a fully validated build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import uuid
+from pathlib import Path
+
+from rich.console import Console
+
+from cx360.dbt_runner import DbtBuildResult, dbt_build
+from cx360.errors import BuildError, Cx360Error
+from cx360.publish import publish
+from cx360.validation import (
+    ValidationReport,
+    data_docs_dir,
+    new_context,
+    record_dbt_results,
+    validate_marts,
+    validate_raw,
+)
+from cx360.warehouse import Warehouse
+
+# Failed dbt nodes listed in the failure message; the rest are in the log.
+FAILED_NODES_SHOWN = 10
+
+
+class StepFailed(BuildError):
+    """A pipeline step failed; `step` names it, the hint says where to look."""
+
+    def __init__(self, step: str, message: str, hint: str) -> None:
+        super().__init__(f"{step} failed: {message}", hint)
+        self.step = step
+
+
+def new_run_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+def land_step(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True):  # noqa: ANN201
+    """Land new batch files; returns landing's LandingReport."""
+    from cx360.landing import land
+
+    warehouse.ensure_dirs()
+    return land(Path(raw_dir), warehouse, progress=progress)
+
+
+def validation_hint(warehouse: Warehouse) -> str:
+    return (
+        f"details in audit.validation_results and the Data Docs at "
+        f"{data_docs_dir(warehouse) / 'index.html'}; rejected rows in audit.landing_quarantine. "
+        "Way out (docs/operations.md): fix the batch file and run again (same name, new content "
+        "replaces it), or accept it as it is: cx360 accept --batch <batch_name> --reason '...'"
+    )
+
+
+def check_raw(report: ValidationReport, warehouse: Warehouse) -> None:
+    if not report.passed:
+        raise StepFailed(
+            "raw validation",
+            "a landed batch breaks a blocking check\n" + report.describe_failures(),
+            validation_hint(warehouse),
+        )
+
+
+def check_build(result: DbtBuildResult) -> None:
+    if result.success:
+        return
+    failed = result.failed_nodes
+    listed = "\n".join(
+        f"  - {n.unique_id}: {n.status} {n.message}" for n in failed[:FAILED_NODES_SHOWN]
+    )
+    more = (
+        f"\n  ... and {len(failed) - FAILED_NODES_SHOWN} more"
+        if len(failed) > FAILED_NODES_SHOWN
+        else ""
+    )
+    summary = (
+        f"{len(failed)} node(s) failed\n{listed}{more}"
+        if failed
+        else (f"dbt exited with status {result.returncode}")
+    )
+    raise StepFailed(
+        "dbt build",
+        summary,
+        f"see the dbt log {result.log_path} and {result.target_path / 'run_results.json'}; "
+        "quarantined rows are in audit.quarantine",
+    )
+
+
+def check_marts(report: ValidationReport, warehouse: Warehouse) -> None:
+    if not report.passed:
+        raise StepFailed(
+            "marts validation",
+            "a mart breaks a blocking check\n" + report.describe_failures(),
+            f"details in audit.validation_results and the Data Docs at "
+            f"{data_docs_dir(warehouse) / 'index.html'}",
+        )
+
+
+def _echo(console: Console, text: str) -> None:
+    """Print as is: no rich markup, highlighting or re-wrapping of dbt's and our messages."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _print_kpi_summary(warehouse: Warehouse, console: Console) -> None:
+    if importlib.util.find_spec("cx360.kpi_summary") is None:
+        console.print("[dim]KPI summary not available yet (cx360.kpi_summary missing)[/dim]")
+        return
+    from cx360.kpi_summary import print_kpi_summary
+
+    print_kpi_summary(warehouse)
+
+
+def _run(
+    raw_dir: Path, warehouse: Warehouse, run_id: str, progress: bool, console: Console
+) -> None:
+    from cx360.reporting import print_landing_report
+
+    console.rule(f"cx360 run {run_id} ({warehouse.target}, {warehouse.root})")
+    console.print("[bold]1/5 land[/bold]")
+    landing_report = land_step(raw_dir, warehouse, progress=progress)
+    print_landing_report(landing_report)
+
+    context = new_context(warehouse)
+    console.print("[bold]2/5 validate landed batches[/bold] (contract + volume suites)")
+    raw_report = validate_raw(warehouse, run_id, context=context)
+    console.print(f"    {len(raw_report.outcomes)} suite run(s), passed: {raw_report.passed}")
+    check_raw(raw_report, warehouse)
+
+    console.print("[bold]3/5 dbt build[/bold]")
+    build = dbt_build(warehouse, echo=lambda line: _echo(console, f"    {line}"))
+    record_dbt_results(warehouse, run_id, build.test_outcomes())
+    check_build(build)
+
+    console.print("[bold]4/5 validate marts[/bold]")
+    marts_report = validate_marts(warehouse, run_id, context=context)
+    for note in marts_report.notes:
+        console.print(f"    [yellow]{note}[/yellow]")
+    check_marts(marts_report, warehouse)
+
+    console.print("[bold]5/5 publish[/bold]")
+    if warehouse.target == "duckdb":
+        result = publish(warehouse, run_id, validation_passed=True)
+        console.print(f"    published {result.path} ({len(result.row_counts)} tables)")
+        _print_kpi_summary(warehouse, console)
+    else:
+        console.print(
+            f"    target {warehouse.target}: the marts schema dbt just built and validation "
+            "passed is the published layer (no file to swap)"
+        )
+
+
+def run_pipeline(
+    raw_dir: Path,
+    warehouse: Warehouse,
+    *,
+    run_id: str | None = None,
+    progress: bool = True,
+    console: Console | None = None,
+) -> int:
+    """The whole refresh. Returns the process exit status: 0 published, 1 a step failed
+    (message says which and where to look), 2 bad input (e.g. contract error)."""
+    console = console or Console()
+    run_id = run_id or new_run_id()
+    try:
+        _run(Path(raw_dir), warehouse, run_id, progress, console)
+    except StepFailed as err:
+        console.print(f"[bold red]cx360 run: {err.step} failed[/bold red]; nothing was published")
+        _echo(console, str(err))
+        return 1
+    except Cx360Error as err:
+        console.print("[bold red]cx360 run failed[/bold red]; nothing was published")
+        _echo(console, str(err))
+        return 2
+    console.print(f"[bold green]cx360 run {run_id}: published[/bold green]")
+    return 0

@@ -1,0 +1,94 @@
+{#-
+    Functions whose spelling differs between DuckDB, Postgres and Spark, dispatched per adapter.
+    dbt's own cross-database macros (dbt.concat, dbt.safe_cast, ...) cover the rest.
+-#}
+
+{#-
+    Replace every match of a regular expression. DuckDB and Postgres replace only the first
+    match unless given the 'g' flag; Spark always replaces every match and takes no flags.
+-#}
+{% macro cx360_regexp_replace_all(expression, pattern, replacement) -%}
+    {{ return(adapter.dispatch('cx360_regexp_replace_all', 'cx360')(expression, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__cx360_regexp_replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+
+{% macro spark__cx360_regexp_replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}')
+{%- endmacro %}
+
+
+{#- Lower-case hexadecimal SHA-256 of a text expression (pseudonymous keys, content hashes). -#}
+{% macro cx360_sha256(expression) -%}
+    {{ return(adapter.dispatch('cx360_sha256', 'cx360')(expression)) }}
+{%- endmacro %}
+
+{% macro default__cx360_sha256(expression) -%}
+    sha256({{ expression }})
+{%- endmacro %}
+
+{% macro postgres__cx360_sha256(expression) -%}
+    encode(sha256(convert_to({{ expression }}, 'UTF8')), 'hex')
+{%- endmacro %}
+
+{% macro spark__cx360_sha256(expression) -%}
+    sha2({{ expression }}, 256)
+{%- endmacro %}
+
+
+{#-
+    Cast to the SQL type of a contract type (cx360/contract/raw_contract.yml; docs/architecture.md
+    lists the type per engine). Strings are not cast: they are normalised by the caller.
+-#}
+{% macro cx360_cast(expression, contract_type) -%}
+    {%- set sql_types = {
+        'int': dbt.type_bigint(),
+        'decimal': 'decimal(18, 4)',
+        'numeric': cx360_type_double(),
+        'bool': dbt.type_boolean(),
+        'date': 'date',
+        'timestamp': dbt.type_timestamp(),
+    } -%}
+    {%- if contract_type == 'string' -%}
+        {{ expression }}
+    {%- elif contract_type in sql_types -%}
+        cast({{ expression }} as {{ sql_types[contract_type] }})
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "cx360_cast: unknown contract type '" ~ contract_type ~ "' for " ~ expression
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- 8-byte floating point. dbt.type_float() is 'float', which DuckDB reads as 4-byte REAL. -#}
+{% macro cx360_type_double() -%}
+    {{ return(adapter.dispatch('cx360_type_double', 'cx360')()) }}
+{%- endmacro %}
+
+{% macro default__cx360_type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro postgres__cx360_type_double() -%}
+    double precision
+{%- endmacro %}
+
+
+{#-
+    A text expression that sorts by byte (code point) order. Batch names order lexically; a
+    Postgres database with a linguistic collation (en_US...) would ignore punctuation instead.
+-#}
+{% macro cx360_binary_sort_key(expression) -%}
+    {{ return(adapter.dispatch('cx360_binary_sort_key', 'cx360')(expression)) }}
+{%- endmacro %}
+
+{% macro default__cx360_binary_sort_key(expression) -%}
+    {{ expression }}
+{%- endmacro %}
+
+{% macro postgres__cx360_binary_sort_key(expression) -%}
+    {{ expression }} collate "C"
+{%- endmacro %}

@@ -1,0 +1,68 @@
+{#-
+    Every quarantined row, from landing and from every dbt rule, in one table (columns: see
+    macros/quarantine.sql). To add a dbt rule, give its model a reason column (null = valid) and
+    the lineage columns, then add one entry to `dbt_rules` below; see quarantine_rule_rows for
+    the keys an entry takes. dbt unit tests need a fixture for every ref: add one (`rows: []`
+    will do) to test_quarantine_unions_landing_and_rules in _audit__models.yml.
+-#}
+
+{%- set dbt_rules = [
+    {
+        'model': 'int_survey_answers_checked',
+        'table_name': 'survey_responses',
+        'key_columns': ['response_id', 'question_id'],
+    },
+    {
+        'model': 'int_employee_answers_checked',
+        'table_name': 'employee_survey_responses',
+        'key_columns': ['response_id', 'question_id'],
+        'column_name': "case quarantine_reason when 'score_out_of_range' then 'score'"
+            ~ " else 'question_id' end",
+        'reason_detail': none,
+    },
+    {
+        'model': 'int_marketing_spend_converted',
+        'table_name': 'marketing_spend',
+        'key_columns': ['spend_date', 'channel', 'category'],
+        'column_name': "'currency'",
+        'reason_detail': none,
+    },
+    {'model': 'quarantine_unknown_customer', 'shaped': true},
+    {'model': 'quarantine_unconvertible_currency', 'shaped': true},
+] %}
+
+with
+
+landing_quarantine as (
+
+    select
+        {{ quarantine_cast('table_name', 'string') }} as table_name,
+        {{ quarantine_cast('batch_name', 'string') }} as batch_name,
+        {{ quarantine_cast('source_row', 'int') }} as source_row,
+        {{ quarantine_cast('source_line', 'int') }} as source_line,
+        {{ quarantine_cast('reason_code', 'string') }} as reason_code,
+        {{ quarantine_cast('column_name', 'string') }} as column_name,
+        {{ quarantine_cast('reason_detail', 'string') }} as reason_detail,
+        {{ quarantine_cast('null', 'string') }} as record_key
+
+    from {{ source('landing', 'landing_quarantine') }}
+
+),
+
+{% for rule in dbt_rules %}
+rule_{{ loop.index }} as (
+    {{ quarantine_rule_rows(rule) }}
+),
+
+{% endfor %}
+unioned as (
+
+    select * from landing_quarantine
+    {%- for rule in dbt_rules %}
+    union all
+    select * from rule_{{ loop.index }}
+    {%- endfor %}
+
+)
+
+select * from unioned

@@ -1,0 +1,173 @@
+{#-
+    Predicted customer lifetime value: a retention-based contractual model (docs/clv.md).
+
+      monthly_value       gross margin (var clv_gross_margin) x revenue of the last 12 months,
+                          per month observed (12, or fewer for customers acquired since)
+      monthly_retention   1 - L / S of the customer's segment over the last
+                          var clv_retention_lookback_months complete months (int_customer_months)
+      clv_predicted       monthly_value x sum over t = 1..H of (retention / (1 + d))^t, with H =
+                          var clv_horizon_months and d the monthly rate of
+                          var clv_annual_discount_rate; 0 for customers who are not active
+      predicted_revenue_next_6m  the same without discount over 6 months (the back-test target)
+
+    The geometric sum is written in closed form: q (1 - q^H) / (1 - q), or H when q = 1.
+-#}
+
+{%- set monthly_discount = (1 + var('clv_annual_discount_rate')) ** (1 / 12) - 1 -%}
+
+with
+
+as_of as (
+
+    select * from {{ ref('int_as_of') }}
+
+),
+
+customer_value as (
+
+    select
+        customer_id,
+        segment,
+        acquired_at,
+        revenue_12m
+
+    from {{ ref('int_customer_value') }}
+
+),
+
+status as (
+
+    select
+        customer_id,
+        is_active
+
+    from {{ ref('int_customer_status') }}
+
+),
+
+recent_months as (
+
+    select
+        customer_months.segment,
+        sum(case when customer_months.active_at_month_start then 1 else 0 end) as started_active,
+        sum(
+            case
+                when customer_months.active_at_month_start and not customer_months.active_at_month_end
+                    then 1
+                else 0
+            end
+        ) as lost
+
+    from {{ ref('int_customer_months') }} as customer_months
+    cross join as_of
+    where
+        customer_months.is_complete_month
+        and customer_months.month_start
+        >= {{ dbt.dateadd('month', -1 * var('clv_retention_lookback_months'), dbt.date_trunc('month', 'as_of.as_of_date')) }}
+    group by customer_months.segment
+
+),
+
+segment_retention as (
+
+    select
+        segment,
+        case
+            when started_active > 0 then 1.0 - 1.0 * lost / started_active
+        end as monthly_retention
+
+    from recent_months
+
+),
+
+overall_retention as (
+
+    select
+        case
+            when sum(started_active) > 0 then 1.0 - 1.0 * sum(lost) / sum(started_active)
+        end as monthly_retention
+
+    from recent_months
+
+),
+
+inputs as (
+
+    select
+        customer_value.customer_id,
+        status.is_active,
+        {{ var('clv_gross_margin') }} * customer_value.revenue_12m
+        / greatest(
+            least(
+                {{ dbt.datediff('customer_value.acquired_at', 'as_of.as_of_end', 'day') }} / 30.4375,
+                12.0
+            ),
+            1.0
+        ) as monthly_value,
+        -- a segment without history borrows the overall retention
+        coalesce(segment_retention.monthly_retention, overall_retention.monthly_retention, 0.0)
+            as monthly_retention
+
+    from customer_value
+    cross join as_of
+    cross join overall_retention
+    inner join status
+        on customer_value.customer_id = status.customer_id
+    left join segment_retention
+        on customer_value.segment = segment_retention.segment
+    where customer_value.acquired_at is not null
+
+),
+
+discounted as (
+
+    select
+        customer_id,
+        is_active,
+        monthly_value,
+        monthly_retention,
+        monthly_retention / {{ 1 + monthly_discount }} as discounted_retention
+
+    from inputs
+
+),
+
+predicted as (
+
+    select
+        customer_id,
+        cast(monthly_value as {{ cx360_type_double() }}) as monthly_value,
+        cast(monthly_retention as {{ cx360_type_double() }}) as monthly_retention,
+        case
+            when not is_active then 0.0
+            when discounted_retention >= 1.0 then monthly_value * {{ var('clv_horizon_months') }}
+            else monthly_value * discounted_retention
+                * (1.0 - power(discounted_retention, {{ var('clv_horizon_months') }}))
+                / (1.0 - discounted_retention)
+        end as clv_predicted_raw,
+        case
+            when not is_active then 0.0
+            when monthly_retention >= 1.0 then monthly_value * 6
+            else monthly_value * monthly_retention
+                * (1.0 - power(monthly_retention, 6))
+                / (1.0 - monthly_retention)
+        end as predicted_revenue_next_6m_raw
+
+    from discounted
+
+),
+
+typed as (
+
+    select
+        customer_id,
+        monthly_value,
+        monthly_retention,
+        cast(clv_predicted_raw as {{ cx360_type_double() }}) as clv_predicted,
+        cast(predicted_revenue_next_6m_raw as {{ cx360_type_double() }}) as predicted_revenue_next_6m
+
+    from predicted
+
+)
+
+select * from typed

@@ -1,0 +1,19 @@
+-- One row per paid invoice (credit notes negative) and completed order of a known customer,
+-- in the reporting currency: the revenue every value KPI and the customer mart sum.
+select
+    source,
+    source_id,
+    customer_id,
+    contract_id,
+    revenue_at,
+    amount,
+    currency,
+    rate_to_reporting,
+    amount_reporting,
+    channel,
+    referral_id,
+    _batch_name,
+    _source_row
+
+from {{ ref('int_revenue_lines_checked') }}
+where quarantine_reason is null

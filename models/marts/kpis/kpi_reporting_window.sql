@@ -1,0 +1,22 @@
+-- The periods the headline KPI summary compares (cx360 kpi): the as-of day of the build
+-- (int_as_of), the last full month before it and the month before that. Published with the
+-- marts so BI and `cx360 kpi` agree on "last month" without reading intermediate tables.
+with
+
+as_of as (
+    select as_of_date from {{ ref('int_as_of') }}
+),
+
+months as (
+    select
+        as_of_date,
+        {{ dbt.date_trunc('month', dbt.dateadd('day', 1, 'as_of_date')) }} as next_month_start
+    from as_of
+)
+
+select
+    cast(as_of_date as date) as as_of_date,
+    -- the as-of day's month is full only when the as-of day is its last day
+    cast({{ dbt.dateadd('month', -1, 'next_month_start') }} as date) as last_full_month_start,
+    cast({{ dbt.dateadd('month', -2, 'next_month_start') }} as date) as previous_month_start
+from months

@@ -1,0 +1,20 @@
+-- Customer-month fact behind churn and retention (kpis.md): one row per acquired customer and
+-- month from the acquisition month to the as-of month. churned_in_month = S and not active on
+-- the month's last day (L); the as-of month is provisional (is_complete_month false).
+select
+    cast(
+        {{ dbt.concat(['customer_id', "'|'", 'cast(month_start as ' ~ dbt.type_string() ~ ')']) }}
+        as varchar
+    ) as customer_month_id,
+    cast(customer_id as varchar) as customer_id,
+    cast(month_start as date) as month_start,
+    cast(month_last_day as date) as month_last_day,
+    cast(segment as varchar) as segment,
+    cast(value_tier as varchar) as value_tier,
+    cast(active_at_month_start as boolean) as active_at_month_start,
+    cast(active_at_month_end as boolean) as active_at_month_end,
+    cast(acquired_in_month as boolean) as acquired_in_month,
+    cast(active_at_month_start and not active_at_month_end as boolean) as churned_in_month,
+    cast(is_complete_month as boolean) as is_complete_month
+
+from {{ ref('int_customer_months') }}

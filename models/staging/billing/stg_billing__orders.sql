@@ -1,0 +1,51 @@
+with
+
+source as (
+
+    select * from {{ source('billing', 'billing_orders') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_string('order_id') }} as order_id,
+        {{ clean_string('customer_id') }} as customer_id,
+        {{ cx360_cast('ordered_at', 'timestamp') }} as ordered_at,
+        {{ cx360_cast('amount', 'decimal') }} as amount,
+        {{ normalize_iso_code('currency') }} as currency,
+        {{ normalize_vocabulary('channel') }} as channel,
+        {{ clean_string('referral_id') }} as referral_id,
+        {{ normalize_vocabulary('status') }} as status,
+        {{ cx360_cast('updated_at', 'timestamp') }} as updated_at,
+        _batch_name,
+        _source_row
+
+    from source
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest(
+        'renamed',
+        key_columns=['order_id'],
+        columns=[
+            'order_id',
+            'customer_id',
+            'ordered_at',
+            'amount',
+            'currency',
+            'channel',
+            'referral_id',
+            'status',
+            'updated_at',
+            '_batch_name',
+            '_source_row',
+        ],
+        order_column='updated_at',
+    ) }}
+
+)
+
+select * from deduplicated

@@ -1,0 +1,264 @@
+"""Dagster orchestration: the definitions load; the whole graph materialises in process on a
+temporary warehouse; a blocking GX check stops publish; the web UI answers GraphQL, shows the
+asset graph and runs a launched job to success."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from _orch_support import generated_raw, sha256, ticket_rows, write_batch
+from dagster import AssetKey, DagsterInstance
+
+from cx360.contract import load_contract
+
+PUBLISHED = AssetKey(["published", "cx360_duckdb"])
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("orchestration")
+
+
+@pytest.fixture(scope="module")
+def raw_dir(workdir: Path) -> Path:
+    return generated_raw(workdir / "raw", seed=9)
+
+
+@pytest.fixture(scope="module")
+def definitions_module(workdir: Path, raw_dir: Path) -> Iterator[ModuleType]:
+    """orchestration.definitions imported with the code location's env pointing at tmp
+    folders (the dbt manifest is prepared on import, under the warehouse folder)."""
+    saved = dict(os.environ)
+    os.environ["CX360_WAREHOUSE_DIR"] = str(workdir / "wh")
+    os.environ["CX360_RAW_DIR"] = str(raw_dir)
+    os.environ["CX360_TARGET"] = "duckdb"
+    try:
+        yield importlib.import_module("orchestration.definitions")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_definitions_load(definitions_module: ModuleType) -> None:
+    defs = definitions_module.defs
+    graph = defs.get_repository_def().asset_graph
+    keys = graph.get_all_asset_keys()
+    for table in load_contract():
+        assert AssetKey(["raw", table]) in keys
+    assert {
+        AssetKey(["staging", "stg_crm__customers"]),
+        AssetKey(["marts", "customer_360"]),
+        AssetKey(["marts", "fct_kpi"]),
+        PUBLISHED,
+    } <= keys
+    assert graph.get(AssetKey(["staging", "stg_crm__customers"])).group_name == "staging"
+    assert graph.get(AssetKey(["marts", "fct_kpi"])).group_name == "marts"
+
+    checks = {(c.asset_key, c.name) for c in graph.asset_check_keys}
+    assert (AssetKey(["raw", "support_tickets"]), "gx_volume_anomaly") in checks
+    assert (AssetKey(["raw", "support_tickets"]), "gx_raw_contract") in checks
+    assert (AssetKey(["marts", "customer_360"]), "gx_customer_360") in checks
+    assert (AssetKey(["marts", "fct_kpi"]), "gx_fct_kpi") in checks
+    dbt_checks = [c for c in checks if c[0].path[0] == "staging" and "not_null" in c[1]]
+    assert dbt_checks, "dbt tests surface as asset checks"
+    assert any("freshness" in name for key, name in checks if key == PUBLISHED)
+
+    assert defs.get_schedule_def("cx360_daily_refresh").cron_schedule == "0 6 * * *"
+    assert defs.get_sensor_def("new_batch_files") is not None
+    job = defs.get_job_def("cx360_refresh")
+    assert job.tags.get("cx360/warehouse") == "write"
+
+
+@pytest.fixture(scope="module")
+def in_process(definitions_module: ModuleType, workdir: Path, raw_dir: Path) -> Any:
+    from orchestration.resources import Cx360Resource
+
+    resource = Cx360Resource(raw_dir=str(raw_dir), warehouse_dir=str(workdir / "wh_inproc"))
+    return definitions_module.build_definitions(resource), resource
+
+
+def test_graph_materialises_in_process(in_process: Any) -> None:
+    defs, resource = in_process
+    saved = dict(os.environ)
+    try:
+        result = defs.get_job_def("cx360_refresh").execute_in_process(
+            instance=DagsterInstance.ephemeral(), raise_on_error=False
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    gx = [e for e in evaluations if e.check_name.startswith("gx_")]
+    assert len(gx) == 2 * len(load_contract()) + 2
+    assert all(e.passed for e in gx)
+    (published,) = [
+        m for m in result.get_asset_materialization_events() if m.asset_key == PUBLISHED
+    ]
+    metadata = published.materialization.metadata
+    assert resource.warehouse.published_db.exists()
+    assert "kpi_nps" in metadata and isinstance(metadata["kpi_nps"].value, float)
+
+
+def test_blocking_check_stops_publish(in_process: Any) -> None:
+    defs, resource = in_process
+    warehouse = resource.warehouse
+    before = sha256(warehouse.published_db)
+    bad = write_batch(
+        resource.raw_path, "support_tickets", "2026-07-02.csv", ticket_rows("X", 40, bad=36)
+    )
+    saved = dict(os.environ)
+    try:
+        result = defs.get_job_def("cx360_refresh").execute_in_process(
+            instance=DagsterInstance.ephemeral(), raise_on_error=False
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        (resource.raw_path / bad).unlink()
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert [(e.asset_key, e.check_name) for e in failed] == [
+        (AssetKey(["raw", "support_tickets"]), "gx_volume_anomaly")
+    ]
+    assert bad in (failed[0].description or "")
+    materialised = {m.asset_key for m in result.get_asset_materialization_events()}
+    assert PUBLISHED not in materialised
+    assert AssetKey(["marts", "customer_360"]) not in materialised
+    assert sha256(warehouse.published_db) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# the web UI
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _graphql(port: int, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = json.loads(response.read())
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def _wait_for_server(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _graphql(port, "{ version }")
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
+LAUNCH = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on InvalidSubsetError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+"""
+RUN_STATUS = """
+query Status($runId: ID!) { runOrError(runId: $runId) { ... on Run { status } } }
+"""
+
+
+def test_web_ui_answers_and_runs(
+    workdir: Path, raw_dir: Path, definitions_module: ModuleType
+) -> None:
+    from orchestration.ui import prepare_dagster_home, start_processes, ui_environment
+
+    home = prepare_dagster_home(workdir / "dagster_home")
+    env = ui_environment(
+        raw_dir=raw_dir, warehouse_dir=workdir / "wh_ui", target="duckdb", dagster_home=home
+    )
+    port = _free_port()
+    daemon, webserver = start_processes(env, host="127.0.0.1", port=port)
+    try:
+        _wait_for_server(port, timeout=240)
+        nodes = _graphql(port, "{ assetNodes { assetKey { path } } }")["assetNodes"]
+        paths = {tuple(n["assetKey"]["path"]) for n in nodes}
+        assert ("published", "cx360_duckdb") in paths and ("marts", "customer_360") in paths
+
+        repos = _graphql(
+            port,
+            "{ repositoriesOrError { ... on RepositoryConnection"
+            " { nodes { name location { name } } } } }",
+        )["repositoriesOrError"]["nodes"]
+        (repo,) = repos
+        # Landing + its blocking raw checks: the cheap part of the graph, through the queue.
+        landing_keys = [["raw", t] for t in load_contract()] + [
+            ["audit", "landed_batches"],
+            ["audit", "landing_quarantine"],
+        ]
+        launched = _graphql(
+            port,
+            LAUNCH,
+            {
+                "params": {
+                    "selector": {
+                        "repositoryLocationName": repo["location"]["name"],
+                        "repositoryName": repo["name"],
+                        "jobName": "cx360_refresh",
+                        "assetSelection": [{"path": k} for k in landing_keys],
+                    },
+                    "runConfigData": {},
+                }
+            },
+        )["launchRun"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        run_id = launched["run"]["runId"]
+
+        deadline = time.monotonic() + 600
+        status = None
+        while time.monotonic() < deadline:
+            status = _graphql(port, RUN_STATUS, {"runId": run_id})["runOrError"]["status"]
+            if status in ("SUCCESS", "FAILURE", "CANCELED"):
+                break
+            time.sleep(3)
+        assert status == "SUCCESS"
+        assert (workdir / "wh_ui" / "build" / "cx360_build.duckdb").exists()
+    finally:
+        for process in (webserver, daemon):
+            process.terminate()
+        for process in (webserver, daemon):
+            try:
+                process.wait(timeout=30)
+            except Exception:
+                process.kill()
+
+
+def test_instance_runs_one_warehouse_writer_at_a_time(tmp_path: Path) -> None:
+    from orchestration.ui import prepare_dagster_home
+
+    home = prepare_dagster_home(tmp_path / "home")
+    instance = DagsterInstance.from_config(str(home))
+    try:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+    finally:
+        instance.dispose()
+    assert {"key": "cx360/warehouse", "value": "write", "limit": 1} in limits
