@@ -13,6 +13,7 @@ import datetime as dt
 import importlib.util
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -28,6 +29,9 @@ from cx360.validation import (
     validate_raw,
 )
 from cx360.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from cx360.landing import LandingReport
 
 # Failed dbt nodes listed in the failure message; the rest are in the log.
 FAILED_NODES_SHOWN = 10
@@ -45,7 +49,7 @@ def new_run_id() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
 
 
-def land_step(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True):  # noqa: ANN201
+def land_step(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True) -> LandingReport:
     """Land new batch files; returns landing's LandingReport."""
     from cx360.landing import land
 

@@ -8,7 +8,8 @@
     match unless given the 'g' flag; Spark always replaces every match and takes no flags.
 -#}
 {% macro cx360_regexp_replace_all(expression, pattern, replacement) -%}
-    {{ return(adapter.dispatch('cx360_regexp_replace_all', 'cx360')(expression, pattern, replacement)) }}
+    {%- set implementation = adapter.dispatch('cx360_regexp_replace_all', 'cx360') -%}
+    {{ return(implementation(expression, pattern, replacement)) }}
 {%- endmacro %}
 
 {% macro default__cx360_regexp_replace_all(expression, pattern, replacement) -%}

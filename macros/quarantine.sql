@@ -19,9 +19,10 @@
       model           the model holding the verdict (required)
       table_name      raw contract table its rows come from (required unless shaped)
       key_columns     the contract key columns, for record_key (required unless shaped)
-      reason_column   column holding the reason code, null when valid  (default quarantine_reason)
-      column_name     SQL expression for the column at fault  (default quarantine_column; none -> null)
-      reason_detail   SQL expression for the explanation  (default quarantine_detail; none -> null)
+      reason_column   column holding the reason code, null when valid (default quarantine_reason)
+      column_name     SQL expression for the column at fault (default quarantine_column;
+                      none -> null)
+      reason_detail   SQL expression for the explanation (default quarantine_detail; none -> null)
       shaped          true when the model already has exactly the audit.quarantine columns
 
     A rule model must carry the lineage columns _batch_name and _source_row.
@@ -39,7 +40,8 @@
     {%- for key_column in rule['key_columns'] -%}
         {%- if not loop.first %}{% do key_parts.append("'|'") %}{% endif -%}
         {%- do key_parts.append(dbt.cast(key_column, dbt.type_string())) -%}
-    {%- endfor %}
+    {%- endfor -%}
+    {%- set record_key = dbt.concat(key_parts) if key_parts | length > 1 else key_parts[0] %}
     select
         {{ quarantine_cast("'" ~ rule['table_name'] ~ "'", 'string') }} as table_name,
         {{ quarantine_cast('_batch_name', 'string') }} as batch_name,
@@ -48,8 +50,7 @@
         {{ quarantine_cast(reason_column, 'string') }} as reason_code,
         {{ quarantine_cast(column_name or 'null', 'string') }} as column_name,
         {{ quarantine_cast(reason_detail or 'null', 'string') }} as reason_detail,
-        {{ quarantine_cast(dbt.concat(key_parts) if key_parts | length > 1 else key_parts[0], 'string') }}
-            as record_key
+        {{ quarantine_cast(record_key, 'string') }} as record_key
     from {{ ref(rule['model']) }}
     where {{ reason_column }} is not null
     {%- endif -%}

@@ -10,6 +10,7 @@ from datetime import timedelta
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
@@ -81,7 +82,7 @@ def gx_raw_checks(
         yield _result(by_suite.get((f"volume.{table}", f"volume.{table}")), key, VOLUME_CHECK)
 
 
-def _mart_check(table: str):  # noqa: ANN202 - returns a Dagster checks definition
+def _mart_check(table: str) -> AssetChecksDefinition:
     asset_key = AssetKey(["marts", table])
 
     @asset_check(asset=asset_key, name=f"gx_{table}", blocking=True)

@@ -1,6 +1,7 @@
 """The refresh job, its daily schedule and the sensor on new batch files."""
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from dagster import (
@@ -53,7 +54,7 @@ def raw_fingerprint(raw_dir: Path) -> str:
     default_status=DefaultSensorStatus.RUNNING,
     description="Start a refresh when a batch file appears or changes in the raw folder.",
 )
-def new_batch_files(context: SensorEvaluationContext):  # noqa: ANN201 - yields RunRequest/SkipReason
+def new_batch_files(context: SensorEvaluationContext) -> Iterator[RunRequest | SkipReason]:
     raw_dir = resource_from_env().raw_path
     if not raw_dir.is_dir():
         yield SkipReason(f"raw folder {raw_dir} does not exist")

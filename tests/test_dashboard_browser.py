@@ -14,7 +14,9 @@ Chromium: `apt-get install -y chromium` (scripts/install_chromium.sh); never `pl
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import re
 import shutil
@@ -295,6 +297,20 @@ def _choose(page: Page, widget_label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def _check_export(page: Page, db: Path) -> None:
+    """The CSV export holds the list the page shows: every retention target, in rank order."""
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
+    expected = [
+        r[0]
+        for r in _query(db, "select customer_id from marts.retention_targets order by target_rank")
+    ]
+    assert [row["customer_id"] for row in rows] == expected
+    shown = _shown_metrics(page)["Customers to act on"]
+    assert int(shown.replace(",", "")) == len(expected)
+
+
 # --- tests ------------------------------------------------------------------------------
 
 
@@ -321,6 +337,8 @@ def test_every_page_renders_and_headlines_equal_fct_kpi(
         alerts = page.locator('[data-testid="stMain"] [data-testid="stAlert"]').all_inner_texts()
         assert not any("has no" in alert for alert in alerts), f"{title}: {alerts}"
         page.screenshot(path=SCREENSHOTS / f"dashboard_{url_path}.png", full_page=True)
+        if url_path == "customers-to-act-on":
+            _check_export(page, db)
 
     # The segment filter (a user picking it in the sidebar) moves the numbers to its rows.
     segments = [

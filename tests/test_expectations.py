@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from great_expectations.data_context import AbstractDataContext
 
 from cx360.contract import load_contract
 from expectations.context import build_context
@@ -18,7 +19,7 @@ NOW = dt.datetime(2026, 7, 1)
 
 
 @pytest.fixture(scope="module")
-def context():  # noqa: ANN201 - a GX data context
+def context() -> AbstractDataContext:
     return build_context()
 
 
@@ -56,7 +57,7 @@ def _tickets(n: int, *, bad_priority: int = 0, future: int = 0) -> pd.DataFrame:
     return frame
 
 
-def test_raw_suite_passes_clean_batch(context) -> None:  # noqa: ANN001
+def test_raw_suite_passes_clean_batch(context: AbstractDataContext) -> None:
     checks = raw_checks(load_contract()["support_tickets"])
     outcome = run_suite_on_frame(
         context, raw_suite(checks, NOW), _tickets(100), asset="raw.support_tickets"
@@ -64,7 +65,7 @@ def test_raw_suite_passes_clean_batch(context) -> None:  # noqa: ANN001
     assert outcome.success, outcome.describe_failures()
 
 
-def test_raw_suite_tolerates_a_few_odd_values_but_not_many(context) -> None:  # noqa: ANN001
+def test_raw_suite_tolerates_a_few_odd_values_but_not_many(context: AbstractDataContext) -> None:
     checks = raw_checks(load_contract()["support_tickets"])
     few = run_suite_on_frame(
         context, raw_suite(checks, NOW), _tickets(100, bad_priority=2), asset="raw.t1"
@@ -77,7 +78,7 @@ def test_raw_suite_tolerates_a_few_odd_values_but_not_many(context) -> None:  # 
     assert "whenever" in many.describe_failures()
 
 
-def test_raw_suite_rejects_future_timestamps(context) -> None:  # noqa: ANN001
+def test_raw_suite_rejects_future_timestamps(context: AbstractDataContext) -> None:
     checks = raw_checks(load_contract()["support_tickets"])
     outcome = run_suite_on_frame(
         context, raw_suite(checks, NOW), _tickets(100, future=5), asset="raw.t3"
@@ -85,7 +86,7 @@ def test_raw_suite_rejects_future_timestamps(context) -> None:  # noqa: ANN001
     assert ("expect_column_values_to_be_between", "opened_at") in _failed(outcome)
 
 
-def test_raw_suite_rejects_null_keys(context) -> None:  # noqa: ANN001
+def test_raw_suite_rejects_null_keys(context: AbstractDataContext) -> None:
     checks = raw_checks(load_contract()["support_tickets"])
     frame = _tickets(10)
     frame.loc[3, "ticket_id"] = None
@@ -105,7 +106,7 @@ def _volume(judged_share: float | None, row_ratio: float | None) -> pd.DataFrame
     )
 
 
-def test_volume_suite_names_the_anomalous_batch(context) -> None:  # noqa: ANN001
+def test_volume_suite_names_the_anomalous_batch(context: AbstractDataContext) -> None:
     ok = run_suite_on_frame(
         context, volume_suite("support_tickets"), _volume(0.02, 1.2), asset="volume.a"
     )
@@ -125,7 +126,7 @@ def test_volume_suite_names_the_anomalous_batch(context) -> None:  # noqa: ANN00
     assert _failed(shrunk) == {("expect_column_values_to_be_between", "row_ratio")}
 
 
-def test_volume_suite_does_not_judge_without_history(context) -> None:  # noqa: ANN001
+def test_volume_suite_does_not_judge_without_history(context: AbstractDataContext) -> None:
     outcome = run_suite_on_frame(
         context, volume_suite("support_tickets"), _volume(None, None), asset="volume.d"
     )
@@ -149,7 +150,7 @@ def _kpis(**values: float) -> pd.DataFrame:
     )
 
 
-def test_fct_kpi_ranges(context) -> None:  # noqa: ANN001
+def test_fct_kpi_ranges(context: AbstractDataContext) -> None:
     good = _kpis(nps=-35.0, csat=74.0, churn_rate=0.8, mttr_hours=12.5, clv_historical=-3.0)
     assert run_suite_on_frame(context, fct_kpi_suite(), good, asset="marts.k1").success
 
@@ -162,7 +163,7 @@ def test_fct_kpi_ranges(context) -> None:  # noqa: ANN001
         assert _failed(outcome) == {("expect_column_values_to_be_between", "value")}
 
 
-def test_customer_360_one_row_per_customer(context) -> None:  # noqa: ANN001
+def test_customer_360_one_row_per_customer(context: AbstractDataContext) -> None:
     unique = pd.DataFrame({"customer_id": ["a", "b"], "churn_risk_score": [10.0, 90.0]})
     doubled = pd.DataFrame({"customer_id": ["a", "a"], "churn_risk_score": [10.0, 90.0]})
     assert run_suite_on_frame(context, customer_360_suite(), unique, asset="marts.c1").success

@@ -178,9 +178,7 @@ def test_kpi_matches_raw_computation(
 
 
 @pytest.mark.slow
-def test_churn_rate_matches_raw_computation(
-    raw: duckdb.DuckDBPyConnection, fct_kpi: dict
-) -> None:
+def test_churn_rate_matches_raw_computation(raw: duckdb.DuckDBPyConnection, fct_kpi: dict) -> None:
     expected = _by_month(raw, CHURN_SQL)
     compared = 0
     for month, value in expected.items():

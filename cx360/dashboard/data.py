@@ -309,15 +309,20 @@ def pareto_curve(wh: PublishedWarehouse, segment: str) -> pd.DataFrame:
     )
 
 
-def cohort_retention(wh: PublishedWarehouse) -> pd.DataFrame:
+def cohort_retention(
+    wh: PublishedWarehouse, first_cohort: dt.date, last_cohort: dt.date
+) -> pd.DataFrame:
+    """Cohorts acquired from first_cohort to last_cohort, every month since acquisition."""
     wh.require("marts.cohort_retention")
     return wh.frame(
         """
         select cohort_month, months_since_acquisition, customers, retained,
             cast(retention_rate as double) as retention_rate, is_complete_month
         from marts.cohort_retention
+        where cohort_month between ? and ?
         order by cohort_month, months_since_acquisition
-        """
+        """,
+        [first_cohort, last_cohort],
     )
 
 

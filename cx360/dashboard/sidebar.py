@@ -9,7 +9,7 @@ import streamlit as st
 
 from cx360.dashboard import data
 from cx360.dashboard.filters import ALL, Filters
-from cx360.dashboard.formatting import format_month, format_timestamp
+from cx360.dashboard.formatting import format_timestamp
 
 TREND_MONTHS = 12
 
@@ -24,13 +24,18 @@ def show_publish_status(wh: data.PublishedWarehouse) -> None:
         f"**Last published** {format_timestamp(status.published_at)} "
         f"({_describe_age(age)})  \nrun `{status.run_id}`"
     )
-    if status.validation_passed:
+    if not status.validation_passed:
+        st.sidebar.error("Validation did not pass for this publish")
+    elif status.checks == 0:
+        st.sidebar.success("Validation passed (no check results recorded for this run)")
+    else:
         warnings = (
             f", {status.failed_checks} non-blocking warning(s)" if status.failed_checks else ""
         )
         st.sidebar.success(f"Validation passed: {status.checks} checks{warnings}")
-    else:
-        st.sidebar.error("Validation did not pass for this publish")
+    st.sidebar.caption(
+        "A run that fails validation publishes nothing: these pages keep the last good data."
+    )
 
 
 def _describe_age(age: dt.timedelta) -> str:
@@ -49,7 +54,8 @@ def choose_filters(wh: data.PublishedWarehouse) -> Filters:
         raise data.DashboardDataError(
             "marts.fct_kpi has no monthly figures", hint="check the last run's dbt build"
         )
-    month_keys = [m.isoformat()[:7] for m in months]  # 2026-10: short, readable in the URL
+    # Shown and put in the URL as 2026-10 (a bound widget writes its label to the URL).
+    month_keys = [m.isoformat()[:7] for m in months]
     # Default: the last full month, as `cx360 kpi` reports; the newest month may be partial.
     reporting = data.reporting_month(wh)
     default_key = reporting.isoformat()[:7] if reporting else month_keys[0]
@@ -58,7 +64,6 @@ def choose_filters(wh: data.PublishedWarehouse) -> Filters:
         "Period (month)",
         month_keys,
         index=month_keys.index(default_key) if default_key in month_keys else 0,
-        format_func=lambda key: format_month(dt.date.fromisoformat(key + "-01")),
         key="month",
         bind="query-params",
     )

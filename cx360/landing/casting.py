@@ -81,7 +81,8 @@ class ColumnSql:
 
     column: Column
     typed: str  # expression giving the contract-typed value
-    raw_text: str  # the source value as text: presence checks and messages
+    raw: str  # the source value as delivered (text, or a typed parquet value)
+    raw_is_text: bool
 
     @property
     def checked(self) -> bool:
@@ -93,9 +94,8 @@ def column_sql(column: Column, source_type: str) -> ColumnSql:
     """Expressions for `column`, read from `s."<name>"` of DuckDB type `source_type`."""
     ref = f"s.{quote_ident(column.name)}"
     is_text = source_type.upper() in TEXT_TYPES
-    raw_text = ref if is_text else f"cast({ref} as varchar)"
     if column.type == "string":
-        typed = raw_text  # kept as delivered; staging trims and normalises
+        typed = ref if is_text else f"cast({ref} as varchar)"  # staging trims and normalises
     elif is_text:
         typed = _text_conversion(column, f"nullif(trim({ref}), '')")
     elif source_type.upper() == column.duckdb_type.upper():
@@ -104,7 +104,7 @@ def column_sql(column: Column, source_type: str) -> ColumnSql:
         typed = f"cast({ref} as timestamp)"  # TIMESTAMPTZ -> UTC wall clock (TimeZone=UTC)
     else:
         typed = f"try_cast({ref} as {column.duckdb_type})"
-    return ColumnSql(column, typed, raw_text)
+    return ColumnSql(column, typed, ref, is_text)
 
 
 @dataclass(frozen=True)
@@ -125,13 +125,17 @@ def problem_sql(columns: list[ColumnSql]) -> ProblemSql:
         name = col.column.name
         typed = f"p.{quote_ident(name)}"
         raw = f"p.{quote_ident('_raw_' + name)}"
-        present = f"nullif(trim({raw}), '') is not null"  # blank text counts as absent
+        # blank text counts as absent; a typed parquet value is absent only when null
+        present = (
+            f"nullif(trim({raw}), '') is not null" if col.raw_is_text else f"{raw} is not null"
+        )
+        raw_text = raw if col.raw_is_text else f"cast({raw} as varchar)"
         if col.column.required:
             detail = quote_literal(name + " is empty")
             conditions.append((f"not ({present})", MISSING_REQUIRED, name, detail))
         if col.column.type != "string":
             detail = (
-                f"{quote_literal(name + '=')} || {raw} || "
+                f"{quote_literal(name + '=')} || {raw_text} || "
                 f"{quote_literal(' is not a valid ' + col.column.type)}"
             )
             conditions.append((f"({present} and {typed} is null)", INVALID_TYPE, name, detail))

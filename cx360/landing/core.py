@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,6 +43,32 @@ def _progress_bar(enabled: bool) -> Progress:
     )
 
 
+@dataclass(frozen=True)
+class _TablePlan:
+    to_load: list[BatchFile]  # new batches, and held ones whose content changed
+    replaced: list[str]  # names among to_load the warehouse already holds
+
+
+def _plan(
+    batches: dict[str, list[BatchFile]], held: dict[tuple[str, str], str], report: LandingReport
+) -> dict[str, _TablePlan]:
+    """Decide per table what to load; a batch held with the same sha256 is skipped."""
+    plans: dict[str, _TablePlan] = {}
+    for name, files in batches.items():
+        to_load = [b for b in files if held.get((name, b.batch_name)) != b.sha256]
+        replaced = [b.batch_name for b in to_load if (name, b.batch_name) in held]
+        plans[name] = _TablePlan(to_load, replaced)
+        report.tables.append(
+            TableLanding(
+                table=name,
+                batches_loaded=len(to_load),
+                batches_replaced=len(replaced),
+                batches_skipped=len(files) - len(to_load),
+            )
+        )
+    return plans
+
+
 def land(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True) -> LandingReport:
     """Land every new or changed batch file of `raw_dir` into `warehouse` (idempotent).
 
@@ -63,37 +90,28 @@ def land(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True) -> Landi
     with _landing_connection(warehouse) as con:
         loader.check_existing_tables(con, contract)
         loader.ensure_tables(con, contract)
-        held = loader.held_batches(con)
-        plans: dict[str, tuple[list[BatchFile], list[str]]] = {}
-        for name, batches in found.batches.items():
-            entry = TableLanding(table=name)
-            report.tables.append(entry)
-            to_load = [b for b in batches if held.get((name, b.batch_name)) != b.sha256]
-            replaced = [b.batch_name for b in to_load if (name, b.batch_name) in held]
-            entry.batches_skipped = len(batches) - len(to_load)
-            entry.batches_loaded = len(to_load)
-            entry.batches_replaced = len(replaced)
-            plans[name] = (to_load, replaced)
-
-        files_to_load = sum(len(to_load) for to_load, _ in plans.values())
+        plans = _plan(found.batches, loader.held_batches(con), report)
+        files_to_load = sum(len(plan.to_load) for plan in plans.values())
         con.begin()  # all or nothing: a failed run leaves the warehouse as it was
         try:
             with _progress_bar(progress) as bar:
                 task = bar.add_task("batch files", total=files_to_load)
                 for entry in report.tables:
-                    to_load, replaced = plans[entry.table]
-                    if not to_load:
+                    plan = plans[entry.table]
+                    if not plan.to_load:
                         continue
                     bar.update(task, description=entry.table)
-                    loader.forget_batches(con, entry.table, replaced)
+                    loader.forget_batches(con, entry.table, plan.replaced)
                     counts = loader.load_table_batches(
                         con,
                         contract[entry.table],
-                        to_load,
+                        plan.to_load,
                         loaded_at,
                         on_files_done=lambda n: bar.advance(task, n),
                     )
-                    loader.record_batches(con, to_load, counts, loaded_at, found.ignored_columns)
+                    loader.record_batches(
+                        con, plan.to_load, counts, loaded_at, found.ignored_columns
+                    )
                     for batch_counts in counts.values():
                         entry.rows_read += batch_counts.rows_read
                         entry.rows_accepted += batch_counts.rows_accepted

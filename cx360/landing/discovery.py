@@ -159,15 +159,38 @@ def discover(raw_dir: Path, contract: dict[str, Table]) -> Discovery:
         extras = _check_columns(batch, contract[name])
         if extras:
             ignored[batch_name] = extras
-            warnings.append(
-                f"{batch_name}: ignored column(s) not in the contract: {', '.join(extras)}"
-            )
-        if batch.is_empty:
-            warnings.append(f"{batch_name}: empty file, landed as 0 rows")
         batches[name].append(batch)
     for name in batches:
         batches[name].sort(key=lambda b: b.batch_name)
+    warnings += _file_warnings(batches, ignored)
     return Discovery(batches=batches, warnings=warnings, ignored_columns=ignored)
+
+
+def _file_warnings(
+    batches: dict[str, list[BatchFile]], ignored: dict[str, tuple[str, ...]]
+) -> list[str]:
+    """Extra columns and empty files, one line per table and kind (daily folders repeat them)."""
+    warnings: list[str] = []
+    for files in batches.values():
+        by_extras: dict[tuple[str, ...], list[str]] = {}
+        for batch in files:
+            if batch.batch_name in ignored:
+                by_extras.setdefault(ignored[batch.batch_name], []).append(batch.batch_name)
+        for extras, names in by_extras.items():
+            warnings.append(
+                f"{_files_phrase(names)}: ignored column(s) not in the contract: "
+                f"{', '.join(extras)}"
+            )
+        empty = [b.batch_name for b in files if b.is_empty]
+        if empty:
+            warnings.append(f"{_files_phrase(empty)}: empty file, landed as 0 rows")
+    return warnings
+
+
+def _files_phrase(names: list[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return f"{len(names)} files ({names[0]} ... {names[-1]})"
 
 
 def _check_columns(batch: BatchFile, table: Table) -> tuple[str, ...]:
@@ -187,6 +210,6 @@ def _check_columns(batch: BatchFile, table: Table) -> tuple[str, ...]:
             f"{batch.batch_name} (table {table.name}) lacks contract column(s): "
             f"{', '.join(missing)}",
             hint=f"file {batch.path} needs every column of table {table.name} in its header "
-            "(names are case-sensitive; empty values are allowed where not required)",
+            "(comma-separated; names are case-sensitive; values may be empty unless required)",
         )
     return tuple(c for c in batch.header if c not in set(table.column_names))

@@ -17,6 +17,7 @@ number (file order) and no line.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,6 +91,9 @@ def connect(db_path: Path, temp_dir: Path) -> duckdb.DuckDBPyConnection:
     con.execute("set preserve_insertion_order = true")  # record numbers follow file order
     con.execute("set enable_progress_bar = false")  # landing shows its own
     con.execute(f"set temp_directory = {quote_literal(str(temp_dir))}")
+    # same budget as dbt's profile; beyond it DuckDB spills scratch tables to temp_directory
+    memory_limit = os.environ.get("CX360_MEMORY_LIMIT", "8GB")
+    con.execute(f"set memory_limit = {quote_literal(memory_limit)}")
     return con
 
 
@@ -362,7 +366,7 @@ class GroupLoader:
         # raw text is carried only where a check reads it: required or non-string columns
         typed = ",\n".join(
             f"{c.typed} as {quote_ident(c.column.name)}"
-            + (f", {c.raw_text} as {quote_ident('_raw_' + c.column.name)}" if c.checked else "")
+            + (f", {c.raw} as {quote_ident('_raw_' + c.column.name)}" if c.checked else "")
             for c in columns
         )
         problems = problem_sql(columns)

@@ -72,8 +72,10 @@ shaped as (
         {{ quarantine_cast('null', 'int') }} as source_line,
         {{ quarantine_cast("'unknown_customer'", 'string') }} as reason_code,
         {{ quarantine_cast("'customer_id'", 'string') }} as column_name,
-        {{ quarantine_cast(dbt.concat(["'customer_id '", 'customer_id', "' is not in crm_customers'"]), 'string') }}
-            as reason_detail,
+        {{ quarantine_cast(
+            dbt.concat(["'customer_id '", 'customer_id', "' is not in crm_customers'"]),
+            'string',
+        ) }} as reason_detail,
         {{ quarantine_cast('record_key', 'string') }} as record_key
 
     from unknown_rows

@@ -8,6 +8,10 @@ import streamlit as st
 
 from cx360.dashboard import data
 from cx360.dashboard.context import PageContext
+from cx360.dashboard.filters import add_months
+from cx360.dashboard.formatting import format_month
+
+DEFAULT_COHORTS = 24  # acquisition months shown, ending at the chosen month
 
 
 def render(ctx: PageContext) -> None:
@@ -15,9 +19,13 @@ def render(ctx: PageContext) -> None:
     st.caption(
         "Rows: acquisition month (customers with a contract). Columns: months since "
         "acquisition. Cells: % of the cohort with a contract at that month's end. "
-        "Filters do not apply: marts.cohort_retention is not cut by segment or channel."
+        "The period filter picks the newest cohort; segment and channel do not apply "
+        "(marts.cohort_retention is not cut by them)."
     )
-    cohorts = data.cohort_retention(ctx.warehouse)
+    shown = st.slider("Cohorts shown", 6, 60, DEFAULT_COHORTS, step=6, key="cohorts_shown")
+    first = add_months(ctx.filters.month, -(shown - 1))
+    st.caption(f"Cohorts {format_month(first)} to {format_month(ctx.filters.month)}")
+    cohorts = data.cohort_retention(ctx.warehouse, first, ctx.filters.month)
     if cohorts.empty:
         st.info("No cohorts yet.")
         return
@@ -26,7 +34,11 @@ def render(ctx: PageContext) -> None:
         alt.Chart(cohorts)
         .mark_rect()
         .encode(
-            x=alt.X("months_since_acquisition:O", title="months since acquisition"),
+            x=alt.X(
+                "months_since_acquisition:O",
+                title="months since acquisition",
+                axis=alt.Axis(labelAngle=0),
+            ),
             y=alt.Y("cohort:O", title="cohort", sort="descending"),
             color=alt.Color(
                 "retention_rate:Q",

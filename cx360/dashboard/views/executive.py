@@ -101,8 +101,11 @@ def _trend_chart(trend: pd.DataFrame) -> alt.FacetChart:
         )
     )
     return (
-        base.properties(width=230, height=120)
-        .facet(facet=alt.Facet("label:N", title=None), columns=CARDS_PER_ROW)
+        base.properties(width=190, height=110)
+        .facet(
+            facet=alt.Facet("label:N", title=None, sort=[h.label for h in HEADLINES]),
+            columns=CARDS_PER_ROW,
+        )
         .resolve_scale(y="independent")
     )
 

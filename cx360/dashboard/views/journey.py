@@ -27,7 +27,7 @@ def _heatmap(journey, column: str, title: str, scheme: str) -> alt.Chart:
         alt.Chart(journey)
         .mark_rect()
         .encode(
-            x=alt.X("channel:N", title="channel"),
+            x=alt.X("channel:N", title="channel", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("touchpoint:N", title="touchpoint"),
             color=alt.Color(f"{column}:Q", title=title, scale=alt.Scale(scheme=scheme)),
             tooltip=[
@@ -65,7 +65,29 @@ def render(ctx: PageContext) -> None:
         "The touchpoint x channel pairs with the most negative experiences (then the highest "
         "negative share): where fixing the journey pays most."
     )
-    st.dataframe(journey.head(MOMENTS_OF_TRUTH), hide_index=True)
+    st.dataframe(
+        journey.head(MOMENTS_OF_TRUTH)[
+            [
+                "pain_rank",
+                "touchpoint",
+                "channel",
+                "negative_experiences",
+                "negative_share",
+                "volume",
+                "nps",
+                "csat",
+                "ces",
+            ]
+        ],
+        hide_index=True,
+        column_config={
+            "pain_rank": st.column_config.NumberColumn("rank"),
+            "negative_share": st.column_config.NumberColumn("negative %", format="%.1f"),
+            "nps": st.column_config.NumberColumn("NPS", format="%.1f"),
+            "csat": st.column_config.NumberColumn("CSAT %", format="%.1f"),
+            "ces": st.column_config.NumberColumn("CES", format="%.2f"),
+        },
+    )
 
     st.subheader(f"NPS by touchpoint, {format_month(ctx.filters.month)}")
     by_touchpoint = data.kpi_by_dimension(ctx.warehouse, "nps", "touchpoint", ctx.filters.month)

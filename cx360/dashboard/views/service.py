@@ -57,7 +57,7 @@ def _bar(frame: pd.DataFrame, title: str, unit_title: str) -> alt.Chart:
                 alt.Tooltip("sample_size:Q", title="tickets", format=","),
             ],
         )
-        .properties(height=max(120, 26 * len(frame)))
+        .properties(height=30 * len(frame) + 30)
     )
 
 

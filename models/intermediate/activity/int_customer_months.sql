@@ -74,15 +74,18 @@ customer_months as (
         acquisition_months.acquisition_month,
         acquisition_months.as_of_date,
         cast(
-            {{ dbt.dateadd('month', 'month_offsets.month_offset', 'acquisition_months.acquisition_month') }}
-            as date
+            {{ dbt.dateadd(
+                'month', 'month_offsets.month_offset', 'acquisition_months.acquisition_month'
+            ) }} as date
         ) as month_start
 
     from acquisition_months
     inner join month_offsets
         on
             month_offsets.month_offset
-            <= {{ dbt.datediff('acquisition_months.acquisition_month', 'acquisition_months.as_of_date', 'month') }}
+            <= {{ dbt.datediff(
+                'acquisition_months.acquisition_month', 'acquisition_months.as_of_date', 'month'
+            ) }}  -- noqa: LT05
 
 ),
 
@@ -154,10 +157,10 @@ coverage as (
     inner join contracts
         on
             evaluated_months.customer_id = contracts.customer_id
-            and contracts.started_at <= evaluated_months.evaluated_last_day
+            and evaluated_months.evaluated_last_day >= contracts.started_at
             and (
                 contracts.ended_at is null
-                or contracts.ended_at > evaluated_months.month_start
+                or evaluated_months.month_start < contracts.ended_at
             )
     group by evaluated_months.customer_id, evaluated_months.month_start
 
@@ -171,10 +174,10 @@ customer_month_states as (
         evaluated_months.month_last_day,
         evaluated_months.segment,
         evaluated_months.value_tier,
+        evaluated_months.is_complete_month,
         coalesce(coverage.covers_first_day, 0) = 1 as active_at_month_start,
         coalesce(coverage.covers_last_day, 0) = 1 as active_at_month_end,
-        evaluated_months.month_start = evaluated_months.acquisition_month as acquired_in_month,
-        evaluated_months.is_complete_month
+        evaluated_months.month_start = evaluated_months.acquisition_month as acquired_in_month
 
     from evaluated_months
     left join coverage

@@ -59,7 +59,7 @@ area_exposure as (
         postal_code,
         count(*) as incidents_30d,
         sum(
-            severity * {{ dbt.datediff('overlap_start', 'overlap_end', 'second') }} / 3600.0
+            severity * {{ dbt.datediff('overlap_start', 'overlap_end', 'second') }} / 3600.0  -- noqa: LT05
         ) as qos_exposure_30d
 
     from incidents_in_window

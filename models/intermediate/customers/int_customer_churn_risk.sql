@@ -75,7 +75,8 @@ active_customers as (
     select
         status.customer_id,
         experience.nps_category,
-        {{ dbt.datediff('experience.last_nps_at', 'as_of.as_of_end', 'day') }} as days_since_nps,
+        {{ dbt.datediff('experience.last_nps_at', 'as_of.as_of_end', 'day') }}
+            as days_since_nps,
         experience.open_tickets,
         {{ dbt.datediff('experience.last_complaint_at', 'as_of.as_of_end', 'day') }}
             as days_since_complaint,
@@ -103,18 +104,23 @@ factor_checks as (
         weights.weight,
         weights.total_weight,
         case weights.risk_factor
-            when 'detractor' then
-                active_customers.nps_category = 'detractor'
-                and active_customers.days_since_nps <= weights.threshold
-            when 'recent_complaint' then
-                active_customers.days_since_complaint <= weights.threshold
-            when 'open_ticket' then
-                active_customers.open_tickets >= weights.threshold
-            when 'network_exposure' then
-                active_customers.qos_exposure_30d >= weights.threshold
-            when 'no_recent_interaction' then
-                active_customers.days_since_interaction is null
-                or active_customers.days_since_interaction > weights.threshold
+            when 'detractor'
+                then
+                    active_customers.nps_category = 'detractor'
+                    and active_customers.days_since_nps <= weights.threshold
+            when 'recent_complaint'
+                then
+                    active_customers.days_since_complaint <= weights.threshold
+            when 'open_ticket'
+                then
+                    active_customers.open_tickets >= weights.threshold
+            when 'network_exposure'
+                then
+                    active_customers.qos_exposure_30d >= weights.threshold
+            when 'no_recent_interaction'
+                then
+                    active_customers.days_since_interaction is null
+                    or active_customers.days_since_interaction > weights.threshold
             when 'renewal_due_soon' then
                 active_customers.days_to_renewal <= weights.threshold
         end as is_present
@@ -132,7 +138,7 @@ present_factors as (
         weight,
         row_number() over (
             partition by customer_id
-            order by weight desc, risk_factor
+            order by weight desc, risk_factor asc
         ) as factor_rank
 
     from factor_checks

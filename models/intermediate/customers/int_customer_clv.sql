@@ -1,8 +1,10 @@
 {#-
     Predicted customer lifetime value: a retention-based contractual model (docs/clv.md).
 
-      monthly_value       gross margin (var clv_gross_margin) x revenue of the last 12 months,
-                          per month observed (12, or fewer for customers acquired since)
+      monthly_value       gross margin (var clv_gross_margin) x (recurring + one-off):
+                          recurring = monthly_fee of the contracts running on the as-of day,
+                          converted with the fx rate of that day (int_fx_rate_periods);
+                          one-off = completed-order revenue of the last 12 months / 12
       monthly_retention   1 - L / S of the customer's segment over the last
                           var clv_retention_lookback_months complete months (int_customer_months)
       clv_predicted       monthly_value x sum over t = 1..H of (retention / (1 + d))^t, with H =
@@ -28,10 +30,57 @@ customer_value as (
     select
         customer_id,
         segment,
-        acquired_at,
-        revenue_12m
+        acquired_at
 
     from {{ ref('int_customer_value') }}
+
+),
+
+recurring_fees as (
+
+    -- what the running contracts will bill per month; a fee in a currency without a rate
+    -- on the as-of day counts as 0 (its invoices are quarantined as unconvertible too)
+    select
+        contracts.customer_id,
+        sum(
+            contracts.monthly_fee
+            * case
+                when contracts.currency = '{{ var("reporting_currency") }}' then 1.0
+                else coalesce(fx_rate_periods.rate_to_reporting, 0.0)
+            end
+        ) as monthly_fee_reporting
+
+    from {{ ref('stg_crm__contracts') }} as contracts
+    cross join as_of
+    left join {{ ref('int_fx_rate_periods') }} as fx_rate_periods
+        on
+            contracts.currency = fx_rate_periods.currency
+            and as_of.as_of_date >= fx_rate_periods.valid_from
+            and (
+                fx_rate_periods.valid_until is null
+                or as_of.as_of_date < fx_rate_periods.valid_until
+            )
+    where
+        contracts.started_at <= as_of.as_of_date
+        and (contracts.ended_at is null or as_of.as_of_date < contracts.ended_at)
+        and contracts.monthly_fee is not null
+    group by contracts.customer_id
+
+),
+
+one_off_revenue as (
+
+    select
+        revenue_lines.customer_id,
+        sum(revenue_lines.amount_reporting) as order_revenue_12m
+
+    from {{ ref('int_revenue_lines') }} as revenue_lines
+    cross join as_of
+    where
+        revenue_lines.source = 'order'
+        and revenue_lines.revenue_at < as_of.as_of_end
+        and revenue_lines.revenue_at >= {{ dbt.dateadd('month', -12, 'as_of.as_of_end') }}
+    group by revenue_lines.customer_id
 
 ),
 
@@ -52,7 +101,9 @@ recent_months as (
         sum(case when customer_months.active_at_month_start then 1 else 0 end) as started_active,
         sum(
             case
-                when customer_months.active_at_month_start and not customer_months.active_at_month_end
+                when
+                    customer_months.active_at_month_start
+                    and not customer_months.active_at_month_end
                     then 1
                 else 0
             end
@@ -63,7 +114,11 @@ recent_months as (
     where
         customer_months.is_complete_month
         and customer_months.month_start
-        >= {{ dbt.dateadd('month', -1 * var('clv_retention_lookback_months'), dbt.date_trunc('month', 'as_of.as_of_date')) }}
+        >= {{ dbt.dateadd(
+            'month',
+            -1 * var('clv_retention_lookback_months'),
+            dbt.date_trunc('month', 'as_of.as_of_date'),
+        ) }}  -- noqa: LT05
     group by customer_months.segment
 
 ),
@@ -96,13 +151,9 @@ inputs as (
     select
         customer_value.customer_id,
         status.is_active,
-        {{ var('clv_gross_margin') }} * customer_value.revenue_12m
-        / greatest(
-            least(
-                {{ dbt.datediff('customer_value.acquired_at', 'as_of.as_of_end', 'day') }} / 30.4375,
-                12.0
-            ),
-            1.0
+        {{ var('clv_gross_margin') }} * (
+            coalesce(recurring_fees.monthly_fee_reporting, 0)
+            + coalesce(one_off_revenue.order_revenue_12m, 0) / 12.0
         ) as monthly_value,
         -- a segment without history borrows the overall retention
         coalesce(segment_retention.monthly_retention, overall_retention.monthly_retention, 0.0)
@@ -115,6 +166,10 @@ inputs as (
         on customer_value.customer_id = status.customer_id
     left join segment_retention
         on customer_value.segment = segment_retention.segment
+    left join recurring_fees
+        on customer_value.customer_id = recurring_fees.customer_id
+    left join one_off_revenue
+        on customer_value.customer_id = one_off_revenue.customer_id
     where customer_value.acquired_at is not null
 
 ),
@@ -141,14 +196,16 @@ predicted as (
         case
             when not is_active then 0.0
             when discounted_retention >= 1.0 then monthly_value * {{ var('clv_horizon_months') }}
-            else monthly_value * discounted_retention
+            else
+                monthly_value * discounted_retention
                 * (1.0 - power(discounted_retention, {{ var('clv_horizon_months') }}))
                 / (1.0 - discounted_retention)
         end as clv_predicted_raw,
         case
             when not is_active then 0.0
             when monthly_retention >= 1.0 then monthly_value * 6
-            else monthly_value * monthly_retention
+            else
+                monthly_value * monthly_retention
                 * (1.0 - power(monthly_retention, 6))
                 / (1.0 - monthly_retention)
         end as predicted_revenue_next_6m_raw
@@ -164,7 +221,8 @@ typed as (
         monthly_value,
         monthly_retention,
         cast(clv_predicted_raw as {{ cx360_type_double() }}) as clv_predicted,
-        cast(predicted_revenue_next_6m_raw as {{ cx360_type_double() }}) as predicted_revenue_next_6m
+        cast(predicted_revenue_next_6m_raw as {{ cx360_type_double() }})
+            as predicted_revenue_next_6m
 
     from predicted
 

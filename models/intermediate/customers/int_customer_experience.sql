@@ -99,7 +99,7 @@ tickets as (
         -- resolved within the window: the tickets mttr_hours_12m averages
         tickets.resolved_at >= as_of.window_12m_start
         and tickets.resolved_at < as_of.as_of_end as is_resolved_within_12m,
-        {{ dbt.datediff('tickets.opened_at', 'tickets.resolved_at', 'second') }} / 3600.0
+        {{ dbt.datediff('tickets.opened_at', 'tickets.resolved_at', 'second') }} / 3600.0  -- noqa: LT05
             as resolution_hours,
         -- still open at the end of the as-of day (timestamps first, status when they are missing)
         case
@@ -180,7 +180,7 @@ preferred_channels as (
         channel as preferred_channel,
         row_number() over (
             partition by customer_id
-            order by interactions desc, last_used_at desc, channel
+            order by interactions desc, last_used_at desc, channel asc
         ) as preference_rank
 
     from channel_use
@@ -196,14 +196,14 @@ experience as (
         last_nps.nps_category,
         survey_averages.avg_csat,
         survey_averages.avg_ces,
-        coalesce(ticket_summary.tickets_12m, 0) as tickets_12m,
-        coalesce(ticket_summary.open_tickets, 0) as open_tickets,
-        coalesce(ticket_summary.complaints_12m, 0) as complaints_12m,
         ticket_summary.last_complaint_at,
         ticket_summary.mttr_hours_12m,
         interaction_summary.last_interaction_at,
-        coalesce(interaction_summary.interactions_90d, 0) as interactions_90d,
-        preferred_channels.preferred_channel
+        preferred_channels.preferred_channel,
+        coalesce(ticket_summary.tickets_12m, 0) as tickets_12m,
+        coalesce(ticket_summary.open_tickets, 0) as open_tickets,
+        coalesce(ticket_summary.complaints_12m, 0) as complaints_12m,
+        coalesce(interaction_summary.interactions_90d, 0) as interactions_90d
 
     from customers
     left join last_nps

@@ -57,7 +57,8 @@ lifecycle as (
             else 'active'
         end as lifecycle_stage,
         status.is_active,
-        {{ dbt.datediff('status.acquired_at', 'status.last_active_on', 'day') }} as tenure_days
+        {{ dbt.datediff('status.acquired_at', 'status.last_active_on', 'day') }}
+            as tenure_days
 
     from status
     cross join as_of

@@ -75,15 +75,15 @@ matching_rules as (
     from customers
     inner join rules
         on
-            (rules.lifecycle_stage is null or rules.lifecycle_stage = customers.lifecycle_stage)
+            (rules.lifecycle_stage is null or customers.lifecycle_stage = rules.lifecycle_stage)
             and (
                 rules.churn_risk_level is null
-                or rules.churn_risk_level = customers.churn_risk_level
+                or customers.churn_risk_level = rules.churn_risk_level
             )
-            and (rules.value_tier is null or rules.value_tier = customers.value_tier)
+            and (rules.value_tier is null or customers.value_tier = rules.value_tier)
             and (
                 rules.top_risk_factor is null
-                or rules.top_risk_factor = customers.top_risk_factor
+                or customers.top_risk_factor = rules.top_risk_factor
             )
 
 ),

@@ -34,9 +34,9 @@ contracts as (
         contracts.customer_id,
         contracts.contract_id,
         contracts.started_at,
+        contracts.renewal_due_at,
         -- open contracts run "forever" for the spell arithmetic
-        coalesce(contracts.ended_at, cast('9999-12-31' as date)) as covered_until,
-        contracts.renewal_due_at
+        coalesce(contracts.ended_at, cast('9999-12-31' as date)) as covered_until
 
     from {{ ref('stg_crm__contracts') }} as contracts
     cross join as_of

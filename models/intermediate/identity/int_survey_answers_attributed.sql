@@ -41,7 +41,9 @@ attributed as (
 
     from answers
     inner join stitched
-        on {{ dbt.concat(['answers.response_id', "'|'", 'answers.question_id']) }} = stitched.record_key
+        on
+            {{ dbt.concat(['answers.response_id', "'|'", 'answers.question_id']) }}
+            = stitched.record_key
 
 )
 

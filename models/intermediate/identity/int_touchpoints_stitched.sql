@@ -95,22 +95,24 @@ stitched as (
         source_rows.table_name,
         source_rows.record_key,
         source_rows.source_customer_id,
+        source_rows._batch_name,
+        source_rows._source_row,
         case
             when source_rows.source_customer_id is not null then crm_customers.customer_id
             when email_identity.customer_id is not null then email_identity.customer_id
             when phone_identity.customer_id is not null then phone_identity.customer_id
         end as customer_id,
         case
-            when source_rows.source_customer_id is not null and crm_customers.customer_id is not null
+            when
+                source_rows.source_customer_id is not null
+                and crm_customers.customer_id is not null
                 then 'customer_id'
             when source_rows.source_customer_id is not null then 'unknown_customer'
             when email_identity.customer_id is not null then 'email'
             when phone_identity.customer_id is not null then 'phone'
             when email_identity.is_ambiguous or phone_identity.is_ambiguous then 'ambiguous'
             else 'unmatched'
-        end as attribution_rule,
-        source_rows._batch_name,
-        source_rows._source_row
+        end as attribution_rule
 
     from source_rows
     left join crm_customers

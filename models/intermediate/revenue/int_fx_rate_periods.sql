@@ -24,8 +24,8 @@ periods as (
     select
         currency,
         rate_date as valid_from,
-        lead(rate_date) over (partition by currency order by rate_date) as valid_until,
-        rate_to_reporting
+        rate_to_reporting,
+        lead(rate_date) over (partition by currency order by rate_date) as valid_until
 
     from rates
 

@@ -23,8 +23,9 @@ customer_value as (
 fct_revenue as (
 
     select
-        cast({{ dbt.concat(['revenue_lines.source', "':'", 'revenue_lines.source_id']) }} as varchar)
-            as revenue_line_id,
+        cast(
+            {{ dbt.concat(['revenue_lines.source', "':'", 'revenue_lines.source_id']) }} as varchar
+        ) as revenue_line_id,
         cast(revenue_lines.source as varchar) as source,
         cast(revenue_lines.source_id as varchar) as source_id,
         cast(revenue_lines.customer_id as varchar) as customer_id,

@@ -44,7 +44,9 @@ answers as (
         exposure.postal_code,
         answers.survey_type,
         case
-            when answers.survey_type = 'nps' and answers.score >= {{ var('nps_promoter_min_score') }}
+            when
+                answers.survey_type = 'nps'
+                and answers.score >= {{ var('nps_promoter_min_score') }}
                 then 1
             when answers.survey_type = 'nps' and answers.score < {{ var('nps_passive_min_score') }}
                 then -1
@@ -132,18 +134,20 @@ scored as (
         incidents_30d,
         qos_exposure_30d,
         nps_answers,
-        case when nps_answers > 0 then 100.0 * nps_net_promoters / nps_answers end as nps,
         csat_answers,
+        case when nps_answers > 0 then 100.0 * nps_net_promoters / nps_answers end as nps,
         case when csat_answers > 0 then 100.0 * csat_satisfied / csat_answers end as csat,
         case
             when all_nps_answers - nps_answers > 0
-                then 100.0 * (all_nps_net_promoters - nps_net_promoters)
-                / (all_nps_answers - nps_answers)
+                then
+                    100.0 * (all_nps_net_promoters - nps_net_promoters)
+                    / (all_nps_answers - nps_answers)
         end as rest_nps,
         case
             when all_csat_answers - csat_answers > 0
-                then 100.0 * (all_csat_satisfied - csat_satisfied)
-                / (all_csat_answers - csat_answers)
+                then
+                    100.0 * (all_csat_satisfied - csat_satisfied)
+                    / (all_csat_answers - csat_answers)
         end as rest_csat
 
     from areas

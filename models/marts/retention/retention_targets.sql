@@ -54,7 +54,9 @@ targets as (
     where
         customer_360.is_active
         and customer_360.churn_risk_level in (
-            {%- for level in target_levels %}'{{ level }}'{{ ", " if not loop.last }}{% endfor -%}
+            {%- for level in target_levels %}
+            '{{ level }}'{{ "," if not loop.last }}
+            {%- endfor %}
         )
 
 ),
@@ -64,7 +66,7 @@ ranked as (
     select
         cast(
             row_number() over (
-                order by revenue_12m desc, clv_predicted desc, churn_risk_score desc, customer_id
+                order by revenue_12m desc, clv_predicted desc, churn_risk_score desc, customer_id asc
             ) as integer
         ) as target_rank,
         cast(customer_id as varchar) as customer_id,
