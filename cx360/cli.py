@@ -8,6 +8,7 @@ the options are declared here, once, and the work is done in the module named pe
     cx360 accept     let a batch that a blocking check rejected through   (cx360.validation)
     cx360 ui         Dagster web UI + daemon over the same pipeline        (orchestration)
     cx360 dashboard  BI dashboard (Streamlit) on the published warehouse  (cx360.dashboard)
+    cx360 bench      time generate/land/build/validate/publish vs a lower bound (cx360.bench)
 """
 
 from __future__ import annotations
@@ -114,8 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
         "DAGSTER_HOME=.dagster_home/ unless set.",
     )
     ui.add_argument("--raw-dir", type=Path, default=Path("data/sample"), help="raw folder watched")
-    ui.add_argument("--host", default="127.0.0.1")
-    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ui.add_argument("--port", type=int, default=3000, help="web UI port (default 3000)")
     _add_warehouse_options(ui)
 
     dashboard = sub.add_parser(
@@ -124,9 +125,51 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the dashboard pages (docs/dashboard.md) over <warehouse>/cx360.duckdb, "
         "read-only: a running refresh never blocks it, a new publish shows on the next reload.",
     )
-    dashboard.add_argument("--warehouse-dir", type=Path, default=Path("warehouse"))
+    dashboard.add_argument(
+        "--warehouse-dir",
+        type=Path,
+        default=Path("warehouse"),
+        help="warehouse folder whose cx360.duckdb is shown (default: ./warehouse)",
+    )
     dashboard.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     dashboard.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+
+    bench = sub.add_parser(
+        "bench",
+        help="benchmark: generate, full refresh, lower bound, incremental day; report timings",
+        description="Generate N customers as daily batches, run the refresh on every day but "
+        "the last, time benchmarks/lower_bound.sql on the same files and check it gives the "
+        "same numbers, then land the last day and refresh again. Writes a section of "
+        "docs/benchmarks.md (see there for the method).",
+    )
+    bench.add_argument("--customers", type=int, required=True, help="number of CRM customers")
+    bench.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    bench.add_argument("--months", type=int, default=24, help="months of history (default 24)")
+    bench.add_argument("--dirty-rate", type=float, default=0.02, help="share of defect rows")
+    bench.add_argument(
+        "--work-dir",
+        type=Path,
+        default=Path(".bench-work"),
+        help="scratch folder for the data and warehouse (default ./.bench-work)",
+    )
+    bench.add_argument(
+        "--target", choices=TARGETS, default="duckdb", help="engine (default: duckdb)"
+    )
+    bench.add_argument(
+        "--report",
+        type=Path,
+        default=Path("docs/benchmarks.md"),
+        help="markdown file the results section is written into (default docs/benchmarks.md)",
+    )
+    bench.add_argument(
+        "--no-lower-bound", action="store_true", help="skip the lower bound and its check"
+    )
+    bench.add_argument("--no-incremental", action="store_true", help="skip the incremental day")
+    bench.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="generate again even when the work folder holds this dataset",
+    )
 
     kpi = sub.add_parser("kpi", help="print the headline KPI summary of the published warehouse")
     kpi.add_argument("--warehouse-dir", type=Path, default=Path("warehouse"))
@@ -185,12 +228,38 @@ def _dispatch(args: argparse.Namespace) -> int:
         from cx360.dashboard.launcher import serve as serve_dashboard
 
         return serve_dashboard(args.warehouse_dir, port=args.port, host=args.host)
+    if args.command == "bench":
+        return _bench(args)
     if args.command == "kpi":
         from cx360.kpi_summary import print_kpi_summary
         from cx360.warehouse import Warehouse
 
         return print_kpi_summary(Warehouse(args.warehouse_dir))
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from cx360.bench import BenchConfig, run_benchmark
+    from cx360.bench.report import render, write_report
+
+    config = BenchConfig(
+        customers=args.customers,
+        work_dir=args.work_dir,
+        seed=args.seed,
+        months=args.months,
+        dirty_rate=args.dirty_rate,
+        target=args.target,
+        lower_bound=not args.no_lower_bound,
+        incremental=not args.no_incremental,
+        regenerate=args.regenerate,
+        command="cx360 " + " ".join(sys.argv[1:]),
+    )
+    result = run_benchmark(config)
+    write_report(result, args.report)
+    print(render(result))
+    print(f"written to {args.report}")
+    comparison = result.lower_bound.comparison if result.lower_bound else None
+    return 1 if comparison is not None and not comparison.equal else 0
 
 
 def main(argv: list[str] | None = None) -> int:

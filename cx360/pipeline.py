@@ -10,7 +10,7 @@ changes to a fully validated build.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ from rich.console import Console
 
 from cx360.dbt_runner import DbtBuildResult, dbt_build
 from cx360.errors import BuildError, Cx360Error
+from cx360.kpi_summary import print_kpi_summary
 from cx360.publish import publish
 from cx360.validation import (
     ValidationReport,
@@ -115,13 +116,24 @@ def _echo(console: Console, text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def _print_kpi_summary(warehouse: Warehouse, console: Console) -> None:
-    if importlib.util.find_spec("cx360.kpi_summary") is None:
-        console.print("[dim]KPI summary not available yet (cx360.kpi_summary missing)[/dim]")
-        return
-    from cx360.kpi_summary import print_kpi_summary
+class _Steps:
+    """Numbered step headings with the time each step took."""
 
-    print_kpi_summary(warehouse)
+    def __init__(self, console: Console, total: int) -> None:
+        self.console = console
+        self.total = total
+        self.number = 0
+        self.started = time.monotonic()
+
+    def start(self, title: str) -> None:
+        self.done()
+        self.number += 1
+        self.started = time.monotonic()
+        self.console.print(f"[bold]{self.number}/{self.total} {title}[/bold]")
+
+    def done(self) -> None:
+        if self.number:
+            self.console.print(f"    [dim]({time.monotonic() - self.started:.1f} s)[/dim]")
 
 
 def _run(
@@ -130,37 +142,48 @@ def _run(
     from cx360.reporting import print_landing_report
 
     console.rule(f"cx360 run {run_id} ({warehouse.target}, {warehouse.root})")
-    console.print("[bold]1/5 land[/bold]")
+    steps = _Steps(console, total=5)
+    steps.start("land")
     landing_report = land_step(raw_dir, warehouse, progress=progress)
-    print_landing_report(landing_report)
 
-    context = new_context(warehouse)
-    console.print("[bold]2/5 validate landed batches[/bold] (contract + volume suites)")
-    raw_report = validate_raw(warehouse, run_id, context=context)
-    console.print(f"    {len(raw_report.outcomes)} suite run(s), passed: {raw_report.passed}")
-    check_raw(raw_report, warehouse)
+    try:
+        context = new_context(warehouse)
+        steps.start("validate landed batches (contract + volume suites)")
+        raw_report = validate_raw(warehouse, run_id, context=context)
+        console.print(f"    {len(raw_report.outcomes)} suite run(s), passed: {raw_report.passed}")
+        check_raw(raw_report, warehouse)
 
-    console.print("[bold]3/5 dbt build[/bold]")
-    build = dbt_build(warehouse, echo=lambda line: _echo(console, f"    {line}"))
-    record_dbt_results(warehouse, run_id, build.test_outcomes())
-    check_build(build)
+        steps.start("dbt build")
+        build = dbt_build(warehouse, echo=lambda line: _echo(console, f"    {line}"))
+        record_dbt_results(warehouse, run_id, build.test_outcomes())
+        check_build(build)
 
-    console.print("[bold]4/5 validate marts[/bold]")
-    marts_report = validate_marts(warehouse, run_id, context=context)
-    for note in marts_report.notes:
-        console.print(f"    [yellow]{note}[/yellow]")
-    check_marts(marts_report, warehouse)
+        steps.start("validate marts")
+        marts_report = validate_marts(warehouse, run_id, context=context)
+        for note in marts_report.notes:
+            console.print(f"    [yellow]{note}[/yellow]")
+        check_marts(marts_report, warehouse)
 
-    console.print("[bold]5/5 publish[/bold]")
+        steps.start("publish")
+        if warehouse.target == "duckdb":
+            result = publish(warehouse, run_id, validation_passed=True)
+            console.print(f"    published {result.path} ({len(result.row_counts)} tables)")
+        else:
+            console.print(
+                f"    target {warehouse.target}: the marts schema dbt just built and validation "
+                "passed is the published layer (no file to swap)"
+            )
+        steps.done()
+    except StepFailed:
+        # What landed explains most validation failures (a batch mostly quarantined).
+        print_landing_report(landing_report, console=console)
+        raise
+
+    # The summary: what landed (and was quarantined) per table, then the headline KPIs.
+    console.rule("summary")
+    print_landing_report(landing_report, console=console)
     if warehouse.target == "duckdb":
-        result = publish(warehouse, run_id, validation_passed=True)
-        console.print(f"    published {result.path} ({len(result.row_counts)} tables)")
-        _print_kpi_summary(warehouse, console)
-    else:
-        console.print(
-            f"    target {warehouse.target}: the marts schema dbt just built and validation "
-            "passed is the published layer (no file to swap)"
-        )
+        print_kpi_summary(warehouse, console=console)
 
 
 def run_pipeline(

@@ -246,7 +246,7 @@ def validate_raw(
     try:
         for table in tables or load_contract():
             report.outcomes += _validate_raw_table(con, context, table, run_id, now)
-        _record(con, run_id, report.outcomes, now)
+        _record(con, run_id, report.outcomes, now, warehouse)
     finally:
         con.close()
     build_data_docs(context)
@@ -339,7 +339,7 @@ def validate_marts(
             )
     con = _connect_landing(warehouse)
     try:
-        _record(con, run_id, report.outcomes, _now())
+        _record(con, run_id, report.outcomes, _now(), warehouse)
     finally:
         con.close()
     build_data_docs(context)
@@ -350,9 +350,37 @@ def validate_marts(
 # results and the operator's way out
 
 
+POSTGRES_RESULTS_DDL = """
+    create schema if not exists audit;
+    create table if not exists audit.validation_results (
+        run_id text, validated_at timestamp, suite_name text, asset_name text,
+        expectation_type text, column_name text, success boolean,
+        unexpected_count bigint, unexpected_percent double precision, observed_value text,
+        examples text, rows_validated bigint)
+"""
+
+
+def _mirror_to_postgres(rows: Sequence[tuple[object, ...]]) -> None:
+    """On the postgres target the audit schema BI reads is in Postgres: results go there too."""
+    import psycopg2
+
+    with psycopg2.connect(**PostgresSettings.from_env().connect_kwargs()) as pg, pg.cursor() as cur:
+        cur.execute(POSTGRES_RESULTS_DDL)
+        cur.executemany(
+            "insert into audit.validation_results values"
+            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+
+
 def _record(
-    con: duckdb.DuckDBPyConnection, run_id: str, outcomes: Sequence[SuiteOutcome], at: dt.datetime
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    outcomes: Sequence[SuiteOutcome],
+    at: dt.datetime,
+    warehouse: Warehouse,
 ) -> None:
+    """Append outcomes to audit.validation_results (landing DuckDB; Postgres as well there)."""
     rows = [
         (
             run_id,
@@ -376,13 +404,15 @@ def _record(
             "insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        if warehouse.target == "postgres":
+            _mirror_to_postgres(rows)
 
 
 def record_dbt_results(warehouse: Warehouse, run_id: str, outcomes: Sequence[SuiteOutcome]) -> None:
     """Store dbt test outcomes next to the GX ones, so audit.validation_results tells it all."""
     con = _connect_landing(warehouse)
     try:
-        _record(con, run_id, outcomes, _now())
+        _record(con, run_id, outcomes, _now(), warehouse)
     finally:
         con.close()
 

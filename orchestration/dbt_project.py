@@ -1,14 +1,14 @@
 """The one DbtProject of the code location, with a manifest that is current on load.
 
 `dagster dev` would run `dbt parse` through prepare_if_dev(); `cx360 ui` starts the webserver
-and daemon directly, and tests import the definitions, so the manifest is prepared here: parsed
-when missing or older than any dbt source file (a cheap mtime check; dbt parse costs seconds).
+and daemon directly, and tests import the definitions, so the manifest is prepared here, on
+import: parsed when missing or older than any dbt source file (a cheap mtime check; dbt parse
+costs seconds).
 Artefacts go under the warehouse's build folder, never into the repository's target/.
 """
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
@@ -44,9 +44,9 @@ def cx360_dbt_project() -> DbtProject:
         target_path=target_path,
         target=settings.target,
     )
-    if os.environ.get("DAGSTER_IS_DEV_CLI"):
-        project.prepare_if_dev()
-    elif _manifest_is_stale(project.manifest_path):
+    # Also under `dagster dev` (instead of prepare_if_dev): its preparer looks for `dbt` on
+    # PATH, which a venv that is not activated does not provide.
+    if _manifest_is_stale(project.manifest_path):
         target_path.mkdir(parents=True, exist_ok=True)
         # dbt from the project's venv: the code location may run without it on PATH.
         DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(

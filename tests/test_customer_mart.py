@@ -60,7 +60,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     cx360 = str(BIN / "cx360")
     _run(
         [cx360, "generate", "--customers", str(CUSTOMERS), "--seed", "5", "--out", str(raw_dir)]
-        + ["--dirty-rate", "0.03", "--batches", "single"],
+        + ["--dirty-rate", "0.03", "--batches", "single", "--erasure-requests", "3"],
         env,
     )
     _run([cx360, "land", "--raw-dir", str(raw_dir), "--warehouse-dir", str(wh.root)], env)
@@ -80,8 +80,13 @@ def con(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def test_customer_360_has_one_row_per_known_customer(con: duckdb.DuckDBPyConnection) -> None:
+    """Every CRM customer except those who asked to be forgotten, once."""
     crm = {
-        r[0] for r in con.execute("select customer_id from staging.stg_crm__customers").fetchall()
+        r[0]
+        for r in con.execute(
+            "select customer_id from staging.stg_crm__customers where customer_id not in"
+            " (select customer_id from staging.stg_privacy__erasure_requests)"
+        ).fetchall()
     }
     rows = [r[0] for r in con.execute("select customer_id from marts.customer_360").fetchall()]
 
@@ -138,6 +143,24 @@ def test_no_personal_data_in_any_marts_table(warehouse: Warehouse) -> None:
         assert _leaks(con, "marts") == []
     finally:
         con.close()
+
+
+def test_erased_customers_leave_no_trace_in_marts(con: duckdb.DuckDBPyConnection) -> None:
+    erased = con.execute("select count(*) from staging.stg_privacy__erasure_requests").fetchone()
+    assert erased[0] > 0, "the generated set should hold erasure requests"
+    columns = con.execute(
+        "select table_name, column_name from information_schema.columns"
+        " where table_schema = 'marts' and data_type = 'VARCHAR'"
+    ).fetchall()
+    found = []
+    for table, column in columns:
+        (hits,) = con.execute(
+            f'select count(*) from marts."{table}" where "{column}" in'
+            " (select customer_id from staging.stg_privacy__erasure_requests)"
+        ).fetchone()
+        if hits:
+            found.append(f"{table}.{column} ({hits} rows)")
+    assert found == []
 
 
 def test_stitching_match_rates_are_reported(con: duckdb.DuckDBPyConnection) -> None:

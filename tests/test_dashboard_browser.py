@@ -58,6 +58,13 @@ HEADLINES = {
     "CAC": ("cac", 2),
     "MTTR": ("mttr_hours", 1),
 }
+# The service page's headlines, same rules.
+SERVICE_HEADLINES = {
+    "MTTR": ("mttr_hours", 1),
+    "First response": ("first_response_hours", 1),
+    "First contact resolution": ("first_contact_resolution_rate", 1),
+    "Complaints per 1,000 customers": ("complaint_rate", 1),
+}
 # url path -> title the page shows; "" is the default page (executive view).
 PAGES = {
     "": "Executive view",
@@ -215,10 +222,15 @@ def _reporting_month(db: Path) -> dt.date:
     ]
 
 
-def _expected(db: Path, month: dt.date, segment: str | None = None) -> dict[str, float | None]:
+Headlines = dict[str, tuple[str, int]]
+
+
+def _expected(
+    db: Path, month: dt.date, segment: str | None = None, headlines: Headlines = HEADLINES
+) -> dict[str, float | None]:
     """Headline values straight from fct_kpi: the segment row when the KPI has one."""
     expected: dict[str, float | None] = {}
-    for label, (kpi, _) in HEADLINES.items():
+    for label, (kpi, _) in headlines.items():
         rows = _query(
             db,
             """
@@ -245,11 +257,13 @@ def _shown_metrics(page: Page) -> dict[str, str]:
     return shown
 
 
-def _mismatches(shown: dict[str, str], expected: dict[str, float | None]) -> list[str]:
+def _mismatches(
+    shown: dict[str, str], expected: dict[str, float | None], headlines: Headlines
+) -> list[str]:
     problems = []
     for label, value in expected.items():
         text = shown.get(label)
-        decimals = HEADLINES[label][1]
+        decimals = headlines[label][1]
         if text is None:
             problems.append(f"{label}: not on the page")
         elif value is None:
@@ -263,14 +277,16 @@ def _mismatches(shown: dict[str, str], expected: dict[str, float | None]) -> lis
     return problems
 
 
-def _wait_for_headlines(page: Page, expected: dict[str, float | None]) -> dict[str, str]:
+def _wait_for_headlines(
+    page: Page, expected: dict[str, float | None], headlines: Headlines = HEADLINES
+) -> dict[str, str]:
     """Poll until the page shows the expected numbers (Streamlit reruns asynchronously)."""
     deadline = time.monotonic() + RENDER_SECONDS
     problems: list[str] = ["never read"]
     shown: dict[str, str] = {}
     while time.monotonic() < deadline:
         shown = _shown_metrics(page)
-        problems = _mismatches(shown, expected)
+        problems = _mismatches(shown, expected, headlines)
         if not problems:
             return shown
         page.wait_for_timeout(500)
@@ -337,6 +353,10 @@ def test_every_page_renders_and_headlines_equal_fct_kpi(
         alerts = page.locator('[data-testid="stMain"] [data-testid="stAlert"]').all_inner_texts()
         assert not any("has no" in alert for alert in alerts), f"{title}: {alerts}"
         page.screenshot(path=SCREENSHOTS / f"dashboard_{url_path}.png", full_page=True)
+        if url_path == "service":
+            _wait_for_headlines(
+                page, _expected(db, month, headlines=SERVICE_HEADLINES), SERVICE_HEADLINES
+            )
         if url_path == "customers-to-act-on":
             _check_export(page, db)
 

@@ -76,6 +76,7 @@ def test_neutralise_frame_handles_pandas_string_dtype_and_keeps_the_input() -> N
         (35.38861, "hours", "35.4 h"),
         (1234.5678, "currency", "1,234.57 EUR"),
         (1500.0, "count", "1,500"),
+        (11.2149, "count", "11.2"),  # a rate per 1,000 customers has unit count
         (None, "score", "n/a"),
         (float("nan"), "percent", "n/a"),
     ],

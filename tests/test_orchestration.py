@@ -21,6 +21,8 @@ from dagster import AssetKey, DagsterInstance
 
 from cx360.contract import load_contract
 
+pytestmark = pytest.mark.slow  # dbt parse + builds + a web server: minutes, not seconds
+
 PUBLISHED = AssetKey(["published", "cx360_duckdb"])
 
 
@@ -75,7 +77,7 @@ def test_definitions_load(definitions_module: ModuleType) -> None:
 
     assert defs.get_schedule_def("cx360_daily_refresh").cron_schedule == "0 6 * * *"
     assert defs.get_sensor_def("new_batch_files") is not None
-    job = defs.get_job_def("cx360_refresh")
+    job = defs.resolve_job_def("cx360_refresh")
     assert job.tags.get("cx360/warehouse") == "write"
 
 
@@ -91,7 +93,7 @@ def test_graph_materialises_in_process(in_process: Any) -> None:
     defs, resource = in_process
     saved = dict(os.environ)
     try:
-        result = defs.get_job_def("cx360_refresh").execute_in_process(
+        result = defs.resolve_job_def("cx360_refresh").execute_in_process(
             instance=DagsterInstance.ephemeral(), raise_on_error=False
         )
     finally:
@@ -119,7 +121,7 @@ def test_blocking_check_stops_publish(in_process: Any) -> None:
     )
     saved = dict(os.environ)
     try:
-        result = defs.get_job_def("cx360_refresh").execute_in_process(
+        result = defs.resolve_job_def("cx360_refresh").execute_in_process(
             instance=DagsterInstance.ephemeral(), raise_on_error=False
         )
     finally:
@@ -262,3 +264,25 @@ def test_instance_runs_one_warehouse_writer_at_a_time(tmp_path: Path) -> None:
     finally:
         instance.dispose()
     assert {"key": "cx360/warehouse", "value": "write", "limit": 1} in limits
+
+
+def test_sensor_requests_a_run_only_for_new_batch_files(
+    definitions_module: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster import build_sensor_context
+
+    from orchestration.jobs import new_batch_files
+
+    raw = tmp_path / "raw"
+    write_batch(raw, "support_tickets", "2026-07-01.csv", ticket_rows("S", 2, bad=0))
+    monkeypatch.setenv("CX360_RAW_DIR", str(raw))
+
+    first = list(new_batch_files(build_sensor_context(cursor=None)))
+    assert [type(r).__name__ for r in first] == ["RunRequest"]
+    cursor = first[0].run_key
+    assert type(next(iter(new_batch_files(build_sensor_context(cursor=cursor))))).__name__ == (
+        "SkipReason"
+    )
+    write_batch(raw, "support_tickets", "2026-07-02.csv", ticket_rows("T", 2, bad=0))
+    again = list(new_batch_files(build_sensor_context(cursor=cursor)))
+    assert [type(r).__name__ for r in again] == ["RunRequest"]

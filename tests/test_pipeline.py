@@ -21,6 +21,8 @@ from cx360.cli import main as cli_main
 from cx360.pipeline import run_pipeline
 from cx360.warehouse import Warehouse
 
+pytestmark = pytest.mark.slow  # two dbt builds: a few minutes on a small machine
+
 BAD_TICKETS = "2026-07-01.csv"
 BAD_INTERACTIONS = "2026-07-01.csv"
 
@@ -57,6 +59,7 @@ def test_clean_run_publishes(run: Run) -> None:
     status, output = run()
 
     assert status == 0, output
+    assert "5/5 publish" in output and "NPS" in output  # the summary ends with the KPIs
     wh = run.warehouse
     con = duckdb.connect(str(wh.published_db), read_only=True)
     try:

@@ -35,11 +35,18 @@ def _is_missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _decimals(value: float, unit: str) -> int:
+    # A "count" KPI can be a rate per N customers (complaint_rate): keep one decimal then.
+    if unit == "count" and not float(value).is_integer():
+        return 1
+    return UNIT_DECIMALS.get(unit, 1)
+
+
 def format_kpi(value: float | None, unit: str, currency: str = "EUR") -> str:
     """A KPI value as shown on a metric card, e.g. `42.3`, `8.1 %`, `12.5 h`, `1,234.56 EUR`."""
     if _is_missing(value):
         return MISSING
-    decimals = UNIT_DECIMALS.get(unit, 1)
+    decimals = _decimals(value, unit)
     number = f"{value:,.{decimals}f}"
     if unit == "currency":
         return f"{number} {currency}"
@@ -51,7 +58,7 @@ def format_delta(change: float | None, unit: str) -> str | None:
     there is no previous month (st.metric then shows no arrow)."""
     if _is_missing(change):
         return None
-    decimals = UNIT_DECIMALS.get(unit, 1)
+    decimals = _decimals(change, unit)
     # Percent KPIs change in percentage points, not in percent.
     suffix = " pp" if unit == "percent" else UNIT_SUFFIX.get(unit, "")
     return f"{change:+,.{decimals}f}{suffix} vs previous month"

@@ -23,12 +23,12 @@ match_rates as (
     select
         cast(source as {{ dbt.type_string() }}) as source,
         cast(attribution_rule as {{ dbt.type_string() }}) as attribution_rule,
-        -- `rows`: the column name the audit readers know (spec of stitching_match_rates)
+        -- `rows` and `share`: the column names of the spec, keywords or not
         cast(row_count as {{ dbt.type_bigint() }}) as rows,  -- noqa: RF04
         cast(
             1.0 * row_count / sum(row_count) over (partition by source)
             as {{ cx360_type_double() }}
-        ) as share
+        ) as share  -- noqa: RF04
 
     from rule_counts
 

@@ -1,8 +1,7 @@
 -- MetricFlow's day time spine (dbt 1.11 time_spine config in _semantic__models.yml): one row per
--- day from var time_spine_start_date for var time_spine_days days. Built from a cross join of
--- digits so it needs no engine-specific series function.
-{%- set days = var('time_spine_days') | int %}
-{%- set digit_count = (days | string) | length %}
+-- day from var time_spine_start_date for var time_spine_days days (at most 100,000). Built
+-- from a cross join of digits so it needs no engine-specific series function.
+{%- set start_date = "cast('" ~ var('time_spine_start_date') ~ "' as date)" %}
 
 with
 
@@ -15,17 +14,18 @@ digits as (
 
 day_numbers as (
     select
-        {%- for position in range(digit_count) %}
-        d{{ position }}.digit * {{ 10 ** position }}{% if not loop.last %} +{% endif %}
-        {%- endfor %} as day_number
-    from digits as d0
-    {%- for position in range(1, digit_count) %}
-    cross join digits as d{{ position }}
-    {%- endfor %}
+        ones.digit
+        + 10 * tens.digit
+        + 100 * hundreds.digit
+        + 1000 * thousands.digit
+        + 10000 * ten_thousands.digit as day_number
+    from digits as ones
+    cross join digits as tens
+    cross join digits as hundreds
+    cross join digits as thousands
+    cross join digits as ten_thousands
 )
 
-select
-    cast({{ dbt.dateadd('day', 'day_number', "cast('" ~ var('time_spine_start_date') ~ "' as date)") }}
-        as date) as date_day
+select cast({{ dbt.dateadd('day', 'day_number', start_date) }} as date) as date_day
 from day_numbers
-where day_number < {{ days }}
+where day_number < {{ var('time_spine_days') }}

@@ -50,7 +50,7 @@ def _bar(frame: pd.DataFrame, title: str, unit_title: str) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("value:Q", title=unit_title),
-            y=alt.Y("dimension_value:N", sort="-x", title=None),
+            y=alt.Y("dimension_value:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
             tooltip=[
                 alt.Tooltip("dimension_value:N", title=title),
                 alt.Tooltip("value:Q", format=",.1f"),

@@ -51,7 +51,7 @@ customer_months_to_date as (
         ) as revenue_to_date
     from customer_first_month
     inner join months
-        on months.month_start >= customer_first_month.first_month
+        on customer_first_month.first_month <= months.month_start
     left join customer_month_revenue
         on
             customer_first_month.customer_id = customer_month_revenue.customer_id

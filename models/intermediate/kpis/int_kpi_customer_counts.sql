@@ -20,20 +20,35 @@ events as (
 ),
 
 active_events as (
-    select period_at, segment, active as kpi_numerator, active as kpi_sample from events
+    select
+        period_at,
+        segment,
+        active as kpi_numerator,
+        active as kpi_sample
+    from events
 ),
 
 current_month_events as (
     select * from active_events
-    where period_at = (select max(month_start) from customer_months)
+    where period_at = (select max(customer_months.month_start) from customer_months)
 ),
 
 new_events as (
-    select period_at, segment, acquired as kpi_numerator, acquired as kpi_sample from events
+    select
+        period_at,
+        segment,
+        acquired as kpi_numerator,
+        acquired as kpi_sample
+    from events
 ),
 
 churned_events as (
-    select period_at, segment, churned as kpi_numerator, churned as kpi_sample from events
+    select
+        period_at,
+        segment,
+        churned as kpi_numerator,
+        churned as kpi_sample
+    from events
 )
 
 {{ kpi_facts(

@@ -1,4 +1,5 @@
--- First-contact resolution: 100 x resolved tickets resolved at first contact (rule: int_tickets_with_durations) / tickets resolved in the period.
+-- First-contact resolution: 100 x resolved tickets resolved at first contact (rule:
+-- int_tickets_with_durations) / tickets resolved in the period.
 with
 
 tickets as (

@@ -1,4 +1,5 @@
--- Mean hours to the first response, over tickets with a first response, by the period they were opened.
+-- Mean hours to the first response, over tickets with a first response, by the period they were
+-- opened.
 with
 
 tickets as (

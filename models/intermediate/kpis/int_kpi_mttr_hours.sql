@@ -1,4 +1,5 @@
--- Mean time to resolution: sum of (resolved_at - opened_at) in hours / tickets resolved in the period.
+-- Mean time to resolution: sum of (resolved_at - opened_at) in hours / tickets resolved in the
+-- period.
 with
 
 tickets as (

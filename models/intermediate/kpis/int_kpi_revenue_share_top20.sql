@@ -20,7 +20,9 @@ customer_revenue_{{ grain }} as (
         {{ kpi_period_start(grain, 'revenue_at') }} as period_start,
         sum(amount_reporting) as revenue
     from revenue_lines
-    group by customer_id{% if grain != 'all' %}, {{ kpi_period_start(grain, 'revenue_at') }}{% endif %}
+    group by
+        customer_id{% if grain != 'all' %},
+        {{ kpi_period_start(grain, 'revenue_at') }}{% endif %}
 ),
 
 ranked_{{ grain }} as (
@@ -28,7 +30,7 @@ ranked_{{ grain }} as (
         period_start,
         revenue,
         row_number() over (
-            partition by period_start order by revenue desc, customer_id
+            partition by period_start order by revenue desc, customer_id asc
         ) as revenue_rank,
         count(*) over (partition by period_start) as customers
     from customer_revenue_{{ grain }}

@@ -25,7 +25,7 @@ repeat_tickets as (
             first_ticket.customer_id = later_ticket.customer_id
             and first_ticket.category = later_ticket.category
             and first_ticket.ticket_id != later_ticket.ticket_id
-            and later_ticket.opened_at > first_ticket.opened_at
+            and first_ticket.opened_at < later_ticket.opened_at
             and later_ticket.opened_at <= {{ dbt.dateadd(
                 'day', var('fcr_repeat_contact_days'), 'first_ticket.opened_at') }}
 ),
@@ -38,7 +38,7 @@ repeat_interactions as (
             tickets.customer_id = interactions.customer_id
             and interactions.touchpoint = 'support'
             and interactions.direction = 'inbound'
-            and interactions.occurred_at > tickets.opened_at
+            and tickets.opened_at < interactions.occurred_at
             and interactions.occurred_at <= {{ dbt.dateadd(
                 'day', var('fcr_repeat_contact_days'), 'tickets.opened_at') }}
 ),

@@ -27,7 +27,8 @@ checked as (
         answers._source_row,
         case
             when definitions.survey_id is null then 'unknown_survey_question'
-            when answers.score < definitions.scale_min
+            when
+                answers.score < definitions.scale_min
                 or answers.score > definitions.scale_max then 'score_out_of_range'
         end as quarantine_reason
     from answers

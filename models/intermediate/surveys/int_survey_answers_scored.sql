@@ -40,7 +40,8 @@ scored as (
         end as is_satisfied,
         case
             when answers.score is null or answers.scale_max = answers.scale_min then null
-            else 100.0 * (answers.score - answers.scale_min)
+            else
+                100.0 * (answers.score - answers.scale_min)
                 / (answers.scale_max - answers.scale_min)
         end as score_0_100
     from answers

@@ -1,7 +1,9 @@
 {#-
     The 360-degree customer view: one row per CRM customer, as of int_as_of. Pseudonymous:
     no e-mail, phone, name or birth date; email_sha256 lets a consenting system match a known
-    address without the address itself. Every column is cast to its contract type here.
+    address without the address itself. Customers with an erasure request are left out
+    altogether (right to erasure: nothing identifying them is published). Every column is cast
+    to its contract type here.
 -#}
 
 with
@@ -12,9 +14,19 @@ as_of as (
 
 ),
 
+erased_customers as (
+
+    select distinct customer_id from {{ ref('stg_privacy__erasure_requests') }}
+
+),
+
 customers as (
 
-    select * from {{ ref('stg_crm__customers') }}
+    select stg_customers.*
+    from {{ ref('stg_crm__customers') }} as stg_customers
+    left join erased_customers
+        on stg_customers.customer_id = erased_customers.customer_id
+    where erased_customers.customer_id is null
 
 ),
 

@@ -1,11 +1,18 @@
 -- Revenue fact: one row per paid invoice (credit notes negative) and completed order of a known
 -- customer, in the reporting currency. Rows with an unknown customer or an unconvertible
--- currency are in audit.quarantine instead.
+-- currency are in audit.quarantine instead. Revenue of customers with an erasure request stays
+-- (totals must reconcile) without the link to the customer.
 with
 
 revenue_lines as (
 
     select * from {{ ref('int_revenue_lines') }}
+
+),
+
+erased_customers as (
+
+    select distinct customer_id from {{ ref('stg_privacy__erasure_requests') }}
 
 ),
 
@@ -28,8 +35,14 @@ fct_revenue as (
         ) as revenue_line_id,
         cast(revenue_lines.source as varchar) as source,
         cast(revenue_lines.source_id as varchar) as source_id,
-        cast(revenue_lines.customer_id as varchar) as customer_id,
-        cast(revenue_lines.contract_id as varchar) as contract_id,
+        cast(
+            case when erased_customers.customer_id is null then revenue_lines.customer_id end
+            as varchar
+        ) as customer_id,
+        cast(
+            case when erased_customers.customer_id is null then revenue_lines.contract_id end
+            as varchar
+        ) as contract_id,
         cast(revenue_lines.revenue_at as timestamp) as revenue_at,
         cast(revenue_lines.revenue_at as date) as revenue_date,
         cast({{ dbt.date_trunc('month', 'revenue_lines.revenue_at') }} as date) as revenue_month,
@@ -44,6 +57,8 @@ fct_revenue as (
     from revenue_lines
     left join customer_value
         on revenue_lines.customer_id = customer_value.customer_id
+    left join erased_customers
+        on revenue_lines.customer_id = erased_customers.customer_id
 
 )
 

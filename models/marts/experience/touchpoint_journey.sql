@@ -64,11 +64,20 @@ ticket_stats as (
 ),
 
 touchpoint_channels as (
-    select touchpoint, channel from answer_stats
+    select
+        touchpoint,
+        channel
+    from answer_stats
     union
-    select touchpoint, channel from interaction_stats
+    select
+        touchpoint,
+        channel
+    from interaction_stats
     union
-    select touchpoint, channel from ticket_stats
+    select
+        touchpoint,
+        channel
+    from ticket_stats
 ),
 
 combined as (
@@ -119,6 +128,7 @@ select
     cast(negative_experiences as {{ dbt.type_bigint() }}) as negative_experiences,
     cast(negative_share as {{ cx360_type_double() }}) as negative_share,
     cast(row_number() over (
-        order by negative_experiences desc, coalesce(negative_share, 0) desc, touchpoint, channel
+        order by
+            negative_experiences desc, coalesce(negative_share, 0) desc, touchpoint, channel asc
     ) as {{ dbt.type_bigint() }}) as pain_rank
 from combined

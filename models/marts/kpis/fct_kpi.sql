@@ -50,7 +50,8 @@ select
     cast(dimension_value as {{ dbt.type_string() }}) as dimension_value,
     cast(numerator as {{ cx360_type_double() }}) as numerator,
     cast(denominator as {{ cx360_type_double() }}) as denominator,
-    cast(value as {{ cx360_type_double() }}) as value,
+    -- the column name `value` is set by kpis.md
+    cast(value as {{ cx360_type_double() }}) as value,  -- noqa: RF04
     cast(sample_size as {{ dbt.type_bigint() }}) as sample_size,
     cast(unit as {{ dbt.type_string() }}) as unit
 from stacked

@@ -1,6 +1,25 @@
 -- Customer-month fact behind churn and retention (kpis.md): one row per acquired customer and
 -- month from the acquisition month to the as-of month. churned_in_month = S and not active on
 -- the month's last day (L); the as-of month is provisional (is_complete_month false).
+-- Customers with an erasure request are left out (their rows would identify them).
+with
+
+erased_customers as (
+
+    select distinct customer_id from {{ ref('stg_privacy__erasure_requests') }}
+
+),
+
+customer_months as (
+
+    select customer_months.*
+    from {{ ref('int_customer_months') }} as customer_months
+    left join erased_customers
+        on customer_months.customer_id = erased_customers.customer_id
+    where erased_customers.customer_id is null
+
+)
+
 select
     cast(
         {{ dbt.concat(['customer_id', "'|'", 'cast(month_start as ' ~ dbt.type_string() ~ ')']) }}
@@ -17,4 +36,4 @@ select
     cast(active_at_month_start and not active_at_month_end as boolean) as churned_in_month,
     cast(is_complete_month as boolean) as is_complete_month
 
-from {{ ref('int_customer_months') }}
+from customer_months

@@ -66,7 +66,11 @@ ranked as (
     select
         cast(
             row_number() over (
-                order by revenue_12m desc, clv_predicted desc, churn_risk_score desc, customer_id asc
+                order by
+                    revenue_12m desc,
+                    clv_predicted desc,
+                    churn_risk_score desc,
+                    customer_id asc
             ) as integer
         ) as target_rank,
         cast(customer_id as varchar) as customer_id,

@@ -19,11 +19,11 @@ ranked as (
         segment,
         value_tier,
         revenue_12m,
-        row_number() over (order by revenue_12m desc, customer_id) as revenue_rank,
+        row_number() over (order by revenue_12m desc, customer_id asc) as revenue_rank,
         count(*) over () as customers,
         sum(revenue_12m) over () as total_revenue_12m,
         sum(revenue_12m) over (
-            order by revenue_12m desc, customer_id
+            order by revenue_12m desc, customer_id asc
             rows between unbounded preceding and current row
         ) as cumulative_revenue_12m
     from customer_value

@@ -20,7 +20,7 @@ reached as (
         max(concentration.cumulative_revenue_share) as revenue_share
     from steps
     left join concentration
-        on concentration.cumulative_customer_share <= steps.customer_share_point
+        on steps.customer_share_point >= concentration.cumulative_customer_share
     group by steps.customer_share_point
 )
 

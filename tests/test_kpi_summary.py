@@ -1,0 +1,81 @@
+"""cx360.kpi_summary on a hand-made published warehouse (no dbt run needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from rich.console import Console
+
+from cx360.errors import Cx360Error
+from cx360.kpi_summary import kpi_summary_rows, kpi_summary_table, print_kpi_summary
+from cx360.warehouse import Warehouse
+
+MARCH, FEBRUARY = dt.date(2026, 3, 1), dt.date(2026, 2, 1)
+
+
+def _publish(warehouse: Warehouse) -> None:
+    warehouse.root.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse.published_db)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.kpi_reporting_window as select date '2026-03-31' as as_of_date, "
+            "date '2026-03-01' as last_full_month_start, date '2026-02-01' as previous_month_start"
+        )
+        con.execute(
+            "create table marts.fct_kpi (kpi_name varchar, period_grain varchar, "
+            "period_start date, dimension_name varchar, dimension_value varchar, "
+            "numerator double, denominator double, value double, sample_size bigint, unit varchar)"
+        )
+        rows = [
+            ("nps", "all", None, "overall", "all", 30.0, "score"),
+            ("nps", "month", MARCH, "overall", "all", 40.0, "score"),
+            ("nps", "month", FEBRUARY, "overall", "all", 25.0, "score"),
+            ("nps", "month", MARCH, "channel", "web", -99.0, "score"),  # not overall: ignored
+            ("churn_rate", "month", MARCH, "overall", "all", 2.0, "percent"),
+            ("churn_rate", "month", FEBRUARY, "overall", "all", 1.5, "percent"),
+            ("csat", "month", MARCH, "overall", "all", None, "percent"),  # denominator 0
+        ]
+        con.executemany(
+            "insert into marts.fct_kpi values (?, ?, ?, ?, ?, null, null, ?, 0, ?)", rows
+        )
+
+
+def test_rows_take_overall_values_and_judge_the_change(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "wh")
+    _publish(warehouse)
+    with duckdb.connect(str(warehouse.published_db), read_only=True) as con:
+        rows = {row.kpi.name: row for row in kpi_summary_rows(con)}
+    nps, churn, csat = rows["nps"], rows["churn_rate"], rows["csat"]
+    assert (nps.overall, nps.last_month, nps.previous_month) == (30.0, 40.0, 25.0)
+    assert nps.change == 15.0 and nps.is_improvement is True
+    assert churn.overall is None  # churn is monthly only
+    assert churn.change == pytest.approx(0.5) and churn.is_improvement is False  # up is bad
+    assert csat.last_month is None and csat.change is None and csat.is_improvement is None
+
+
+def test_table_renders_months_and_percentage_points(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "wh")
+    _publish(warehouse)
+    console = Console(record=True, width=120)
+    with duckdb.connect(str(warehouse.published_db), read_only=True) as con:
+        console.print(kpi_summary_table(con))
+    text = console.export_text()
+    assert "as of 2026-03-31" in text
+    assert "Mar 2026" in text and "vs Feb 2026" in text
+    assert "+0.50 pp" in text  # churn 1.50 % -> 2.00 %
+    assert "+15.0" in text
+
+
+def test_print_reads_the_published_file_and_returns_0(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "wh")
+    _publish(warehouse)
+    assert print_kpi_summary(warehouse, Console(record=True)) == 0
+
+
+def test_missing_published_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(Cx360Error, match="no published warehouse") as caught:
+        print_kpi_summary(Warehouse(tmp_path / "empty"))
+    assert "cx360 run" in str(caught.value)
