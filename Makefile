@@ -14,7 +14,7 @@ WAREHOUSE_DIR    ?= warehouse
 # `make test` builds dbt on a small generated set, in its own folders
 TEST_DIR         := .test-work
 
-.PHONY: help install lock run lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test clean
+.PHONY: help install lock run chromium lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -58,7 +58,10 @@ dbt-test-postgres: install
 	$(CX360) land --raw-dir $(TEST_DIR)/raw-dbt --warehouse-dir $(TEST_DIR)/postgres --target postgres
 	CX360_WAREHOUSE_DIR=$(TEST_DIR)/postgres $(DBT) build --target postgres --target-path $(TEST_DIR)/target-postgres
 
-pytest: install  ## the Python test suite
+chromium:  ## headless browser for the dashboard browser test (Debian's chromium, needs root)
+	scripts/install_chromium.sh
+
+pytest: install chromium  ## the Python test suite
 	$(BIN)/pytest -q
 
 test: lint dbt-test pytest  ## everything CI runs

@@ -24,6 +24,8 @@ from cx360.errors import ContractError
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet",)
 _HASH_CHUNK = 8 * 1024 * 1024
+_HEADER_READ_BYTES = 64 * 1024  # a header line longer than this is cut (then fails the check)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,24 @@ def read_header(path: Path, fmt: str) -> tuple[str, ...]:
         return tuple(pq.read_schema(path).names)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as raw:
-        first = raw.readline()
-    text = first.decode("utf-8-sig", errors="replace")
+        # A bounded read, not readline(): a file with bare-CR line ends has no b"\n" at all.
+        head = raw.read(_HEADER_READ_BYTES)
+    if head.startswith(_UTF16_BOMS) or b"\x00" in head.split(b"\n", 1)[0]:
+        raise ContractError(
+            f"{path}: the file is not UTF-8 (it looks like UTF-16)",
+            hint="re-export it as UTF-8 CSV (the contract's encoding)",
+        )
+    text = head.decode("utf-8-sig", errors="replace")
     if not text.strip():
         return ()
-    return tuple(next(csv.reader(io.StringIO(text))))
+    # newline="" lets the csv module end the header at \n, \r\n or a bare \r
+    header = next(csv.reader(io.StringIO(text, newline="")), [])
+    if not header:  # rows follow a blank first line: reading on would lose them unseen
+        raise ContractError(
+            f"{path}: the first line is blank; the header must be on line 1",
+            hint="remove the blank line(s) before the header",
+        )
+    return tuple(header)
 
 
 def _candidate_files(raw_dir: Path, table: str) -> list[Path]:
@@ -150,7 +165,7 @@ def discover(raw_dir: Path, contract: dict[str, Table]) -> Discovery:
         size = path.stat().st_size
         try:
             header = read_header(path, fmt) if size else ()
-        except (OSError, EOFError, pa.ArrowException) as err:  # truncated gzip, not parquet...
+        except (OSError, EOFError, csv.Error, pa.ArrowException) as err:  # truncated gzip...
             raise ContractError(
                 f"{batch_name}: cannot read the header of this {fmt} file: {err}",
                 hint="re-deliver the file, or move it out of the raw folder",

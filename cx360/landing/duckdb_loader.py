@@ -278,14 +278,15 @@ class GroupLoader:
                     strict_mode = true, filename = '_cx_file', store_rejects = true,
                     rejects_table = '_cx_rej', rejects_scan = '_cx_rejscan')"""
             )
-            # One row per rejected line (the reader may log several errors for one line).
+            # One row per rejected line (the reader may log several errors for one line); a
+            # line-level error (e.g. LINE SIZE OVER MAXIMUM) has no column_idx: it comes first.
             self.con.execute(
                 """create or replace temp table _cx_rejected as
                 select sc.file_path as path, e.line,
-                    arg_min(e.column_name, e.column_idx) as column_name,
+                    arg_min(e.column_name, coalesce(e.column_idx, -1)) as column_name,
                     arg_min(cast(e.error_type as varchar) || ': ' || e.error_message,
-                        e.column_idx) as detail,
-                    arg_min(e.csv_line, e.column_idx) as csv_line
+                        coalesce(e.column_idx, -1)) as detail,
+                    arg_min(e.csv_line, coalesce(e.column_idx, -1)) as csv_line
                 from _cx_rej as e
                 join _cx_rejscan as sc on e.scan_id = sc.scan_id and e.file_id = sc.file_id
                 group by all"""
