@@ -75,8 +75,8 @@ def test_definitions_load(definitions_module: ModuleType) -> None:
     assert dbt_checks, "dbt tests surface as asset checks"
     assert any("freshness" in name for key, name in checks if key == PUBLISHED)
 
-    assert defs.get_schedule_def("cx360_daily_refresh").cron_schedule == "0 6 * * *"
-    assert defs.get_sensor_def("new_batch_files") is not None
+    assert defs.resolve_schedule_def("cx360_daily_refresh").cron_schedule == "0 6 * * *"
+    assert defs.resolve_sensor_def("new_batch_files") is not None
     job = defs.resolve_job_def("cx360_refresh")
     assert job.tags.get("cx360/warehouse") == "write"
 

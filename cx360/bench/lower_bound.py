@@ -143,6 +143,17 @@ def _only_comments(statement: str) -> bool:
     return all(not line.strip() or line.strip().startswith("--") for line in statement.split("\n"))
 
 
+def build_lower_bound(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, contract: dict[str, Table] | None = None
+) -> None:
+    """Create the raw views and run the script: lb_customer_360 and lb_kpi exist afterwards."""
+    contract = contract or load_contract()
+    for name in TABLES_READ:
+        con.execute(_raw_view_sql(raw_dir, contract[name]))
+    for statement in _statements(script_text()):
+        con.execute(statement)
+
+
 def run_lower_bound(
     raw_dir: Path,
     *,
@@ -151,7 +162,6 @@ def run_lower_bound(
     published_db: Path | None = None,
 ) -> LowerBoundResult:
     """Time the lower bound on `raw_dir`; compare with `published_db` when given."""
-    contract = load_contract()
     con = duckdb.connect()
     try:
         con.execute(f"set memory_limit = {_sql_literal(memory_limit)}")
@@ -160,10 +170,7 @@ def run_lower_bound(
             temp_dir.mkdir(parents=True, exist_ok=True)
             con.execute(f"set temp_directory = {_sql_literal(str(temp_dir))}")
         started = time.perf_counter()
-        for name in TABLES_READ:
-            con.execute(_raw_view_sql(Path(raw_dir), contract[name]))
-        for statement in _statements(script_text()):
-            con.execute(statement)
+        build_lower_bound(con, Path(raw_dir))
         seconds = time.perf_counter() - started
         customers = _count(con, "lb_customer_360")
         kpi_rows = _count(con, "lb_kpi")

@@ -141,7 +141,8 @@ def render(result: BenchResult) -> str:
         f"- command: `{config.command or 'cx360 bench'}`",
         f"- data: {result.raw_rows:,} raw rows generated ({config.months} months, seed "
         f"{config.seed}, dirty rate {config.dirty_rate}), daily parquet batches; the full refresh "
-        f"lands {full.rows_landed if full else 0:,} rows (every day before {result.last_day}), the "
+        f"lands {full.rows_landed if full else 0:,} rows (every day before {result.last_day}, one "
+        "backfill batch per table), the "
         f"incremental day adds {result.last_day_files} batch files",
         *machine_lines(),
         "",

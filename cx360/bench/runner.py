@@ -1,9 +1,10 @@
 """`cx360 bench`: generate, full refresh, lower bound, incremental day; measure and report.
 
 Design of the incremental day: the data is generated as daily batch files; the full refresh
-lands every day but the last (a warehouse that is up to date until yesterday), the lower bound
-runs on exactly those files and is checked against what that refresh published, then the last
-day's files are added and the refresh runs again: the incremental day, as a daily feed arrives.
+lands every day but the last, merged into one backfill batch per table (raw_days.py says why),
+on an empty warehouse; the lower bound runs on exactly those files and is checked against what
+that refresh published; then the last day's files are added and the refresh runs again: the
+incremental day, as a daily feed arrives.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rich.console import Console
 
 from cx360.bench.lower_bound import LowerBoundResult, run_lower_bound
 from cx360.bench.memory import PeakMemorySampler, largest_child_peak_bytes
-from cx360.bench.raw_days import add_day, stage_all_but_last_day
+from cx360.bench.raw_days import add_day, stage_history
 from cx360.bench.stages import RunResult, StageClock, StageResult, timed_refresh
 from cx360.errors import Cx360Error
 from cx360.warehouse import Warehouse
@@ -83,7 +84,7 @@ def _generate(config: BenchConfig, clock: StageClock) -> int:
     marker = config.generated_dir / ".complete"
     if marker.exists() and not config.regenerate:
         rows = int(marker.read_text(encoding="utf-8").strip() or 0)
-        with clock.stage("generate (reused)", rows=rows):
+        with clock.stage("generate (reused)"):
             pass
         return rows
     with clock.stage("generate") as info:
@@ -127,7 +128,7 @@ def run_benchmark(config: BenchConfig, console: Console | None = None) -> BenchR
         result.raw_rows = _generate(config, clock)
         result.generate = clock.results[-1]
 
-        result.last_day = stage_all_but_last_day(config.generated_dir, config.staged_dir)
+        result.last_day = stage_history(config.generated_dir, config.staged_dir)
         if config.warehouse_dir.exists():
             shutil.rmtree(config.warehouse_dir)  # a full refresh starts from nothing
         warehouse = Warehouse(config.warehouse_dir, config.target)
