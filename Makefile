@@ -14,7 +14,7 @@ WAREHOUSE_DIR    ?= warehouse
 # `make test` builds dbt on a small generated set, in its own folders
 TEST_DIR         := .test-work
 
-.PHONY: help install lock run chromium lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test clean
+.PHONY: help install lock run ui dashboard chromium lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -35,6 +35,12 @@ lock:  ## re-resolve requirements.txt and rewrite constraints.txt
 run: install  ## generate a sample, then land, build, validate, publish and summarise on DuckDB
 	$(CX360) generate --customers $(SAMPLE_CUSTOMERS) --seed 42 --out $(SAMPLE_DIR) --dirty-rate 0.02
 	$(CX360) run --raw-dir $(SAMPLE_DIR) --warehouse-dir $(WAREHOUSE_DIR)
+
+ui: install  ## Dagster web UI + daemon (schedules, sensor, run queue) on the sample data
+	$(CX360) ui --raw-dir $(SAMPLE_DIR) --warehouse-dir $(WAREHOUSE_DIR)
+
+dashboard: install  ## the BI dashboard (Streamlit) on the published sample warehouse
+	$(CX360) dashboard --warehouse-dir $(WAREHOUSE_DIR)
 
 lint: install  ## ruff and sqlfluff
 	$(BIN)/ruff check cx360 orchestration expectations tests
