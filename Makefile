@@ -23,7 +23,7 @@ install: $(VENV)/.installed  ## create .venv with the pinned dependencies
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON_SYS) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade "pip<26"
+	$(BIN)/pip install --quiet --upgrade "pip==26.3" "setuptools==80.10.2"  # build backend for the editable install
 	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
