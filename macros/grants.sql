@@ -1,0 +1,48 @@
+{#-
+    Read-only BI access (Postgres): role var('bi_role') (default cx360_bi) may read every table
+    and view of the published schemas var('bi_readable_schemas') (default [marts]) and nothing
+    else: no usage on raw, staging, intermediate, reference or audit, no write anywhere.
+
+    Called from the on-run-end hook in dbt_project.yml. dbt rebuilds tables by create + rename,
+    which drops their grants, so the hook grants again after every run. DuckDB has no roles (BI
+    reads the published file, read-only) and Spark's session catalog has no grants: both no-op.
+-#}
+{% macro cx360_grant_bi_access() -%}
+    {{ return(adapter.dispatch('cx360_grant_bi_access', 'cx360')()) }}
+{%- endmacro %}
+
+{% macro default__cx360_grant_bi_access() -%}
+    select 1 as bi_grants_not_applicable_on_this_engine
+{%- endmacro %}
+
+{% macro postgres__cx360_grant_bi_access() -%}
+    {%- set role = var('bi_role', 'cx360_bi') -%}
+    {%- set readable = var('bi_readable_schemas', ['marts']) -%}
+    {%- set internal = var('bi_denied_schemas',
+        ['raw', 'staging', 'intermediate', 'reference', 'audit', 'public']) -%}
+    do $cx360_bi$
+    begin
+        -- the role is cluster-wide: another database's run may create it at the same moment
+        begin
+            create role {{ adapter.quote(role) }} login nosuperuser nocreatedb nocreaterole
+                noinherit;
+        exception when duplicate_object or unique_violation then null;
+        end;
+        {%- for schema in internal %}
+        if exists (select from pg_namespace where nspname = '{{ schema }}') then
+            revoke all on schema {{ adapter.quote(schema) }} from {{ adapter.quote(role) }};
+            revoke all on all tables in schema {{ adapter.quote(schema) }}
+                from {{ adapter.quote(role) }};
+        end if;
+        {%- endfor %}
+        {%- for schema in readable %}
+        if exists (select from pg_namespace where nspname = '{{ schema }}') then
+            revoke create on schema {{ adapter.quote(schema) }} from {{ adapter.quote(role) }};
+            grant usage on schema {{ adapter.quote(schema) }} to {{ adapter.quote(role) }};
+            grant select on all tables in schema {{ adapter.quote(schema) }}
+                to {{ adapter.quote(role) }};
+        end if;
+        {%- endfor %}
+    end
+    $cx360_bi$
+{%- endmacro %}
