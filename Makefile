@@ -9,12 +9,15 @@ CX360      := $(BIN)/cx360
 DBT        := $(BIN)/dbt
 
 SAMPLE_CUSTOMERS ?= 20000
+# `make bench`: size and scratch folder of the benchmark (docs/benchmarks.md)
+BENCH_CUSTOMERS  ?= 100000
+BENCH_DIR        ?= .bench-work
 SAMPLE_DIR       ?= data/sample
 WAREHOUSE_DIR    ?= warehouse
 # `make test` builds dbt on a small generated set, in its own folders
 TEST_DIR         := .test-work
 
-.PHONY: help install lock run ui dashboard chromium lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test clean
+.PHONY: help install lock run ui dashboard docs chromium lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -41,6 +44,10 @@ ui: install  ## Dagster web UI + daemon (schedules, sensor, run queue) on the sa
 
 dashboard: install  ## the BI dashboard (Streamlit) on the published sample warehouse
 	$(CX360) dashboard --warehouse-dir $(WAREHOUSE_DIR)
+
+docs: install  ## dbt docs (models, columns, lineage, exposures) of the `make run` warehouse in target/docs
+	CX360_WAREHOUSE_DIR=$(WAREHOUSE_DIR) $(DBT) docs generate --target-path target/docs
+	@echo "open target/docs/index.html, or: $(DBT) docs serve --target-path target/docs"
 
 lint: install  ## ruff and sqlfluff
 	$(BIN)/ruff check cx360 orchestration expectations tests
@@ -72,5 +79,8 @@ pytest: install chromium  ## the Python test suite
 
 test: lint dbt-test pytest  ## everything CI runs
 
+bench: install  ## benchmark (BENCH_CUSTOMERS=100000): stage timings, memory, lower bound -> docs/benchmarks.md
+	$(CX360) bench --customers $(BENCH_CUSTOMERS) --work-dir $(BENCH_DIR)
+
 clean:  ## remove generated data, warehouses and dbt artefacts
-	rm -rf $(TEST_DIR) target logs $(WAREHOUSE_DIR) data
+	rm -rf $(TEST_DIR) $(BENCH_DIR) target logs $(WAREHOUSE_DIR) data

@@ -14,6 +14,7 @@ the options are declared here, once, and the work is done in the module named pe
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -264,6 +265,9 @@ def _bench(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not sys.stdout.isatty():
+        # Logs and CI: rich would otherwise wrap every table at 80 columns.
+        os.environ.setdefault("COLUMNS", "120")
     try:
         return _dispatch(args)
     except Cx360Error as err:

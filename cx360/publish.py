@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from cx360.erasure import published_row_filters
 from cx360.errors import BuildError
 from cx360.warehouse import Warehouse
 
@@ -75,9 +76,17 @@ def _copy_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ).fetchall()
     for schema in PUBLISHED_SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
+    # Right to erasure: the landing quarantine is not built by dbt, so it is filtered here.
+    all_tables = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = 'build'"
+    ).fetchall()
+    filters = published_row_filters({(s, t) for s, t in all_tables})
     for schema, table in relations:
         qualified = f"{schema}.{_quote(table)}"
-        con.execute(f"create table {qualified} as select * from build.{qualified}")
+        where = filters.get((schema, table))
+        condition = f" as q where {where}" if where else ""
+        con.execute(f"create table {qualified} as select * from build.{qualified}{condition}")
         (count,) = con.execute(f"select count(*) from {qualified}").fetchone()
         row_counts[f"{schema}.{table}"] = int(count)
     return row_counts

@@ -133,6 +133,14 @@ records = st.builds(
 )
 
 
+def _csv_line(fields: list[str]) -> str:
+    """RFC 4180: quote a field holding a comma, quote, CR or LF. (Python's csv.writer leaves a
+    bare CR unquoted when the line terminator is LF: a malformed file, tested on its own.)"""
+    return ",".join(
+        '"' + f.replace('"', '""') + '"' if any(ch in f for ch in ',"\r\n') else f for f in fields
+    )
+
+
 @dataclass(frozen=True)
 class BatchFile:
     records: list[Record]
@@ -147,13 +155,12 @@ class BatchFile:
         return self.cut_at is None and self.encoding != "latin-1"
 
     def content(self) -> bytes:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator=self.newline)
-        writer.writerow(self.header)
+        lines = [_csv_line(self.header)]
         for record in self.records:
             row = [record.cells[c].text if c in record.cells else "extra" for c in self.header]
-            writer.writerow(row + ["one too many"] if record.extra_field else row)
-        data = out.getvalue().encode(self.encoding, errors="replace")
+            lines.append(_csv_line(row + ["one too many"] if record.extra_field else row))
+        text = "".join(line + self.newline for line in lines)
+        data = text.encode(self.encoding, errors="replace")
         if self.cut_at is None:
             return data
         header_end = data.index(self.newline.encode()) + len(self.newline)
@@ -401,11 +408,34 @@ def test_bare_carriage_return_line_ends_are_read(landing: Landing) -> None:
     assert _assert_conserved(landing, name) == (2, 2, 0)
 
 
+def test_a_file_the_csv_reader_cannot_parse_is_quarantined_line_by_line(landing: Landing) -> None:
+    """A bare CR inside an unquoted field (RFC 4180 forbids it) stops DuckDB's reader for the
+    whole file ("state machine reached an invalid state"): landing must still land the batch,
+    every line quarantined with the reader's error, and land the other tables' files."""
+    header = ",".join(TABLE.column_names)
+    row = '"=A1",,,,,,,2026-01-02T10:00:00Z,2026-01-02T10:00:00Z,,,,0,0\r,2026-01-02T10:00:00Z'
+    name = landing.write(f"{header}\n{row}\n".encode())
+    report = land(landing.raw, landing.warehouse, progress=False)
+    read, accepted, quarantined = _assert_conserved(landing, name)
+    assert read >= 1 and accepted == 0
+    details = landing.query(
+        "select reason_detail from audit.landing_quarantine where batch_name = ?", [name]
+    )
+    assert all("not readable as CSV" in d for (d,) in details)
+    assert report.table(TABLE.name).balanced
+
+
 # -- exports -----------------------------------------------------------------------------------
 
 formula_text = st.one_of(
     st.sampled_from(NASTY_TEXT),
     st.builds(lambda p, t: p + t, st.sampled_from(FORMULA_PREFIXES), st.text(max_size=20)),
+    # a line break inside the text must not let the formula start a cell of its own
+    st.builds(
+        lambda t, f: t + f,
+        st.sampled_from(["x\r", "x\n", "x\r\n", "a,b\r"]),
+        st.sampled_from(NASTY_TEXT[:3]),
+    ),
     st.text(max_size=20),
 )
 

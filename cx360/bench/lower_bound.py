@@ -3,11 +3,13 @@
 The lower bound reads the raw parquet files directly (no landing, no dbt), so its time is what
 one DuckDB process needs for the headline outputs; the benchmark reports dbt build time / this.
 Its numbers must equal the published marts: core customer_360 columns exactly, monthly overall
-fct_kpi rows within a relative 1e-9 (sums of doubles in another order).
+fct_kpi rows within a relative 1e-9 (sums of doubles in another order). It does not apply
+right-to-erasure requests: benchmark data has none (`cx360 bench` generates none).
 """
 
 from __future__ import annotations
 
+import os
 import string
 import time
 from dataclasses import dataclass, field
@@ -57,6 +59,8 @@ CUSTOMER_COLUMNS = (
     "clv_historical",
 )
 RELATIVE_TOLERANCE = 1e-9
+# the same DuckDB memory limit dbt builds with (profiles.yml reads the same variable)
+MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT = "CX360_MEMORY_LIMIT", "6GB"
 EXAMPLES_SHOWN = 5
 
 
@@ -157,11 +161,12 @@ def build_lower_bound(
 def run_lower_bound(
     raw_dir: Path,
     *,
-    memory_limit: str = "8GB",
+    memory_limit: str | None = None,
     temp_dir: Path | None = None,
     published_db: Path | None = None,
 ) -> LowerBoundResult:
     """Time the lower bound on `raw_dir`; compare with `published_db` when given."""
+    memory_limit = memory_limit or os.environ.get(MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT)
     con = duckdb.connect()
     try:
         con.execute(f"set memory_limit = {_sql_literal(memory_limit)}")

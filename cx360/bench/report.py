@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psutil
 
-from cx360.bench.lower_bound import CUSTOMER_COLUMNS
+from cx360.bench.lower_bound import CUSTOMER_COLUMNS, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_VARIABLE
 from cx360.bench.runner import BenchResult
 from cx360.bench.stages import RunResult
 from cx360.warehouse import PROJECT_DIR
@@ -68,7 +68,9 @@ def machine_lines() -> list[str]:
         f"- machine: {os.cpu_count()} cores ({_cpu_model()}), "
         f"{psutil.virtual_memory().total / GIB:.1f} GiB memory, load average at the end {load}",
         f"- software: Python {platform.python_version()}, {', '.join(versions)}; "
-        f"cx360 commit {_git_commit()}",
+        f"cx360 commit {_git_commit()} (plus uncommitted changes, if any)",
+        f"- settings: dbt threads {os.environ.get('CX360_THREADS', '2')}, DuckDB memory_limit "
+        f"{os.environ.get(MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT)} (profiles.yml)",
     ]
 
 

@@ -100,4 +100,8 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def to_safe_csv(frame: pd.DataFrame) -> bytes:
     """CSV bytes (UTF-8 with BOM so Excel detects the encoding) with formulas neutralised."""
-    return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    # CRLF line ends (RFC 4180) make pandas quote every field holding a CR or LF: with "\n" it
+    # leaves a bare CR unquoted, which a spreadsheet reads as a row break, so text after it
+    # ("x\r=HYPERLINK(...)") would start a cell and run as a formula.
+    csv_text = neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n")
+    return csv_text.encode("utf-8-sig")

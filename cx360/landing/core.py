@@ -14,8 +14,9 @@ import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cx360.contract import Table, load_contract
+from cx360.errors import Cx360Error
 from cx360.landing import duckdb_loader as loader
-from cx360.landing.discovery import BatchFile, discover
+from cx360.landing.discovery import BatchFile, Discovery, discover
 from cx360.landing.report import LandingReport, TableLanding
 from cx360.warehouse import Warehouse
 
@@ -92,38 +93,84 @@ def land(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True) -> Landi
         loader.ensure_tables(con, contract)
         plans = _plan(found.batches, loader.held_batches(con), report)
         files_to_load = sum(len(plan.to_load) for plan in plans.values())
-        con.begin()  # all or nothing: a failed run leaves the warehouse as it was
-        try:
-            with _progress_bar(progress) as bar:
-                task = bar.add_task("batch files", total=files_to_load)
-                for entry in report.tables:
-                    plan = plans[entry.table]
-                    if not plan.to_load:
-                        continue
-                    bar.update(task, description=entry.table)
-                    loader.forget_batches(con, entry.table, plan.replaced)
-                    counts = loader.load_table_batches(
-                        con,
-                        contract[entry.table],
-                        plan.to_load,
-                        loaded_at,
-                        on_files_done=lambda n: bar.advance(task, n),
-                    )
-                    loader.record_batches(
-                        con, plan.to_load, counts, loaded_at, found.ignored_columns
-                    )
-                    for batch_counts in counts.values():
-                        entry.rows_read += batch_counts.rows_read
-                        entry.rows_accepted += batch_counts.rows_accepted
-                        entry.rows_quarantined += batch_counts.rows_quarantined
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+        isolate: set[str] = set()
+        unreadable: dict[str, str] = {}
+        # A file the CSV reader cannot parse aborts the transaction: roll back and land again,
+        # reading its group file by file, then quarantining that one file line by line.
+        for _attempt in range(2 * files_to_load + 1):
+            try:
+                _load_all(
+                    con,
+                    plans,
+                    report,
+                    contract,
+                    found,
+                    loaded_at,
+                    progress,
+                    frozenset(isolate),
+                    unreadable,
+                )
+                break
+            except loader.UnreadableCsv as err:
+                if len(err.batch_names) == 1:
+                    unreadable[err.batch_names[0]] = err.reader_error
+                    log.warning("%s: %s", err.batch_names[0], err.reader_error)
+                else:
+                    isolate.update(err.batch_names)
+        else:  # unreachable: each retry isolates a group or settles a file
+            raise Cx360Error("landing did not converge", hint="report this with the raw folder")
         _export(con, warehouse, contract, report)
 
     report.seconds = time.monotonic() - started
     return report
+
+
+def _load_all(
+    con: duckdb.DuckDBPyConnection,
+    plans: dict[str, _TablePlan],
+    report: LandingReport,
+    contract: dict[str, Table],
+    found: Discovery,
+    loaded_at: datetime,
+    progress: bool,
+    isolate: frozenset[str],
+    unreadable: dict[str, str],
+) -> None:
+    """Every planned batch in one transaction: all or nothing, a failure leaves the warehouse
+    as it was (and the report's row counts at zero)."""
+    files_to_load = sum(len(plan.to_load) for plan in plans.values())
+    for entry in report.tables:
+        entry.rows_read = entry.rows_accepted = entry.rows_quarantined = 0
+    con.begin()
+    try:
+        with _progress_bar(progress) as bar:
+            task = bar.add_task("batch files", total=files_to_load)
+            for entry in report.tables:
+                plan = plans[entry.table]
+                if not plan.to_load:
+                    continue
+                bar.update(task, description=entry.table)
+                loader.forget_batches(con, entry.table, plan.replaced)
+                counts = loader.load_table_batches(
+                    con,
+                    contract[entry.table],
+                    plan.to_load,
+                    loaded_at,
+                    on_files_done=lambda n: bar.advance(task, n),
+                    isolate=isolate,
+                    unreadable=unreadable,
+                )
+                loader.record_batches(con, plan.to_load, counts, loaded_at, found.ignored_columns)
+                for batch_counts in counts.values():
+                    entry.rows_read += batch_counts.rows_read
+                    entry.rows_accepted += batch_counts.rows_accepted
+                    entry.rows_quarantined += batch_counts.rows_quarantined
+        con.commit()
+    except BaseException:
+        con.rollback()
+        for entry in report.tables:
+            entry.rows_read = entry.rows_accepted = entry.rows_quarantined = 0
+        raise
 
 
 def _export(

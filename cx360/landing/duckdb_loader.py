@@ -17,6 +17,7 @@ number (file order) and no line.
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,23 @@ AUDIT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "landed_batches": LANDED_BATCHES_COLUMNS,
     "landing_quarantine": QUARANTINE_COLUMNS,
 }
+
+
+class UnreadableCsv(Cx360Error):
+    """DuckDB's CSV reader failed on a whole scan (not on single lines, which it rejects).
+
+    Seen with malformed files, e.g. a bare carriage return inside an unquoted field: the reader
+    stops with "state machine reached an invalid state". The failed statement aborts landing's
+    transaction, so core.land rolls back and retries: a group of files is then read file by
+    file, and a single failing file is landed by quarantine_unreadable_file()."""
+
+    def __init__(self, table: str, batch_names: list[str], reader_error: str) -> None:
+        super().__init__(
+            f"landing table {table}: the CSV reader cannot parse {', '.join(batch_names)}",
+            hint="the landing retries these files one by one and quarantines what it cannot read",
+        )
+        self.batch_names = batch_names
+        self.reader_error = reader_error
 
 
 @dataclass(frozen=True)
@@ -225,7 +243,13 @@ class GroupLoader:
     def load(self) -> dict[str, BatchCounts]:
         try:
             self._register_files()
-            self._read_source()
+            try:
+                self._read_source()
+            except duckdb.InvalidInputException as err:
+                if self.fmt != "csv":
+                    raise
+                names = [b.batch_name for b in self.batches]
+                raise UnreadableCsv(self.table.name, names, str(err).splitlines()[0]) from err
             self._number_records()
             self._check_rows()
             self._insert_accepted()
@@ -449,20 +473,76 @@ class GroupLoader:
         return {name: BatchCounts(int(a), int(b), int(c)) for name, a, b, c in rows}
 
 
+def quarantine_unreadable_file(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    batch: BatchFile,
+    loaded_at: datetime,
+    reader_error: str,
+) -> BatchCounts:
+    """Land a CSV file DuckDB's reader cannot parse at all: every non-blank line after the
+    header goes to quarantine as `unparseable_line`, with the reader's error as the reason.
+    Nothing is accepted (the record boundaries are unknown) and nothing is lost."""
+    opener = gzip.open if batch.path.name.lower().endswith(".gz") else open
+    with opener(batch.path, "rb") as handle:
+        text = handle.read().decode("utf-8", errors="replace")
+    lines = text.splitlines()[1:]  # the header line is the first, whatever its line end
+    detail = f"file not readable as CSV, every line quarantined: {reader_error}"
+    rows = [(n, line) for n, line in enumerate(lines, start=2) if line.strip()]
+    quarantined = pa.table(
+        {
+            "table_name": [table.name] * len(rows),
+            "batch_name": [batch.batch_name] * len(rows),
+            "source_line": pa.array([n for n, _ in rows], pa.int64()),
+            "source_row": pa.array([n - 1 for n, _ in rows], pa.int64()),
+            "reason_code": [UNPARSEABLE_LINE] * len(rows),
+            "column_name": pa.array([None] * len(rows), pa.string()),
+            "reason_detail": [detail] * len(rows),
+            "raw_record": [line for _, line in rows],
+            "quarantined_at": pa.array([loaded_at] * len(rows), pa.timestamp("us")),
+        }
+    )
+    con.register("_cx_unreadable", quarantined)
+    try:
+        con.execute("insert into audit.landing_quarantine by name select * from _cx_unreadable")
+    finally:
+        con.unregister("_cx_unreadable")
+    return BatchCounts(len(rows), 0, len(rows))
+
+
 def load_table_batches(
     con: duckdb.DuckDBPyConnection,
     table: Table,
     batches: Sequence[BatchFile],
     loaded_at: datetime,
     on_files_done: Callable[[int], None] | None = None,
+    *,
+    isolate: frozenset[str] = frozenset(),
+    unreadable: dict[str, str] | None = None,
 ) -> dict[str, BatchCounts]:
     """Load `batches` (all new to the warehouse) of `table`; counts per batch name.
 
-    `on_files_done(n)` is called after each scan with the number of files it read."""
+    `on_files_done(n)` is called after each scan with the number of files it read. Batches
+    named in `isolate` are read one file per scan; those in `unreadable` (name -> reader
+    error) are quarantined line by line (see UnreadableCsv)."""
+    unreadable = unreadable or {}
     counts = {b.batch_name: BatchCounts(0, 0, 0) for b in batches if b.is_empty}
     if on_files_done and counts:
         on_files_done(len(counts))
-    for group in group_batches(batches):
+    for batch in batches:
+        if batch.batch_name in unreadable and not batch.is_empty:
+            error = unreadable[batch.batch_name]
+            counts[batch.batch_name] = quarantine_unreadable_file(
+                con, table, batch, loaded_at, error
+            )
+    readable = [b for b in batches if b.batch_name not in unreadable]
+    groups: list[list[BatchFile]] = []
+    for group in group_batches(readable):
+        if any(b.batch_name in isolate for b in group):
+            groups += [[b] for b in group]
+        else:
+            groups.append(group)
+    for group in groups:
         counts.update(GroupLoader(con, table, group, loaded_at).load())
         if on_files_done:
             on_files_done(len(group))

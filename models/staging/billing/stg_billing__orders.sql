@@ -46,6 +46,14 @@ deduplicated as (
         order_column='updated_at',
     ) }}
 
+),
+
+not_erased as (
+
+    -- right to erasure: rows of customers with an erasure request go no further (macros/erasure.sql)
+    select * from deduplicated
+    where {{ cx360_not_erased('billing_orders') }}
+
 )
 
-select * from deduplicated
+select * from not_erased

@@ -50,6 +50,14 @@ deduplicated as (
         order_column=none,
     ) }}
 
+),
+
+not_erased as (
+
+    -- right to erasure: rows of customers with an erasure request go no further (macros/erasure.sql)
+    select * from deduplicated
+    where {{ cx360_not_erased('interactions') }}
+
 )
 
-select * from deduplicated
+select * from not_erased

@@ -58,6 +58,14 @@ deduplicated as (
         order_column='updated_at',
     ) }}
 
+),
+
+not_erased as (
+
+    -- right to erasure: rows of customers with an erasure request go no further (macros/erasure.sql)
+    select * from deduplicated
+    where {{ cx360_not_erased('support_tickets') }}
+
 )
 
-select * from deduplicated
+select * from not_erased

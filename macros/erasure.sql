@@ -1,0 +1,82 @@
+{#-
+    Right to erasure (docs/reliability.md). A customer with a request in raw erasure_requests is
+    removed in staging, the earliest layer, so every model downstream (attribution, facts, KPIs,
+    customer_360) is computed without them:
+
+      - rows whose customer column names an erased customer;
+      - rows with no customer column set that are known only by an erased customer's e-mail or
+        phone (any address or number the CRM ever held for them).
+
+    cx360_erasure_columns(): per raw table, which columns identify the customer.
+    cx360_not_erased(table_name): a boolean SQL condition over those columns (normalised as in
+    staging), true when the row may be kept. Uncorrelated IN subqueries: portable to DuckDB,
+    Postgres and Spark. stg_privacy__erased_identities has no null identity_value, so NOT IN is
+    safe.
+-#}
+
+{% macro cx360_erasure_columns() -%}
+    {{ return({
+        'crm_customers': {'customer': ['customer_id'], 'email': [], 'phone': []},
+        'crm_contracts': {'customer': ['customer_id'], 'email': [], 'phone': []},
+        'crm_referrals': {
+            'customer': ['referrer_customer_id', 'referred_customer_id'],
+            'email': ['referred_email'],
+            'phone': [],
+        },
+        'billing_invoices': {'customer': ['customer_id'], 'email': [], 'phone': []},
+        'billing_orders': {'customer': ['customer_id'], 'email': [], 'phone': []},
+        'survey_responses': {
+            'customer': ['customer_id'], 'email': ['respondent_email'], 'phone': [],
+        },
+        'support_tickets': {
+            'customer': ['customer_id'],
+            'email': ['requester_email'],
+            'phone': ['requester_phone'],
+        },
+        'interactions': {
+            'customer': ['customer_id'],
+            'email': ['contact_email'],
+            'phone': ['contact_phone'],
+        },
+        'product_reviews': {'customer': ['customer_id'], 'email': [], 'phone': []},
+    }) }}
+{%- endmacro %}
+
+
+{#-
+    `normalised`: true over staging columns (already normalised); false over raw columns, which
+    are then normalised here the way staging does it.
+-#}
+{% macro cx360_not_erased(table_name, normalised=true) -%}
+    {%- set spec = cx360_erasure_columns()[table_name] -%}
+    {%- set erased = ref('stg_privacy__erased_identities') -%}
+    {%- set conditions = [] -%}
+    {%- for column in spec['customer'] -%}
+        {%- set value = column if normalised else clean_string(column) -%}
+        {%- do conditions.append(
+            "coalesce(" ~ value ~ ", '') not in (select identity_value from " ~ erased
+            ~ " where identity_type = 'customer_id')"
+        ) -%}
+    {%- endfor -%}
+    {%- set no_customer = [] -%}
+    {%- for column in spec['customer'] -%}
+        {%- do no_customer.append(column ~ " is null") -%}
+    {%- endfor -%}
+    {%- for kind in ['email', 'phone'] -%}
+        {%- for column in spec[kind] -%}
+            {%- if normalised -%}
+                {%- set value = column -%}
+            {%- elif kind == 'email' -%}
+                {%- set value = normalize_email(column) -%}
+            {%- else -%}
+                {%- set value = normalize_phone(column) -%}
+            {%- endif -%}
+            {%- do conditions.append(
+                "not (" ~ (no_customer | join(' and ')) ~ ") or coalesce(" ~ value
+                ~ ", '') not in (select identity_value from " ~ erased
+                ~ " where identity_type = '" ~ kind ~ "')"
+            ) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    ({{ conditions | join(')\n        and (') }})
+{%- endmacro %}

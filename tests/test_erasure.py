@@ -1,0 +1,177 @@
+"""Right to erasure: after a run with erasure requests, nothing that identifies the customers is
+in the published warehouse, their rows are gone from the facts the KPIs are computed from, and
+the requests are logged without personal data.
+
+The generated dataset (tests/_rel_support.py) holds erasure requests for customers who also
+have contracts, invoices, tickets, answers and interactions, some known only by e-mail/phone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from _rel_support import ERASURE_REQUESTS, PublishedRun, columns, published_run, published_tables
+
+pytestmark = pytest.mark.slow  # one shared pipeline run (tests/_rel_support.py)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> PublishedRun:
+    return published_run(tmp_path_factory)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def erased(run: PublishedRun) -> dict[str, list[str]]:
+    """customer_id -> the identifiers to look for: id, e-mail hashes, e-mails, phones."""
+    with run.build() as con:
+        ids = [r[0] for r in con.execute("select customer_id from raw.erasure_requests").fetchall()]
+        found = {}
+        for customer_id in ids:
+            versions = con.execute(
+                "select lower(trim(email)), trim(phone) from raw.crm_customers "
+                "where trim(customer_id) = ?",
+                [customer_id],
+            ).fetchall()
+            emails = {e for e, _ in versions if e}
+            phones = {p for _, p in versions if p}
+            found[customer_id] = [customer_id, *map(_sha256, emails), *emails, *phones]
+    assert len(found) == ERASURE_REQUESTS
+    return found
+
+
+@pytest.fixture(scope="module")
+def controls(run: PublishedRun, erased: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(customer_id, e-mail hash) of published customers: the searches must find these."""
+    with run.published() as con:
+        rows = con.execute(
+            "select customer_id, email_sha256 from marts.customer_360 "
+            "where email_sha256 is not null order by customer_id limit 3"
+        ).fetchall()
+    assert len(rows) == 3 and not {r[0] for r in rows} & set(erased)
+    return rows
+
+
+def _tables_holding(run: PublishedRun, needle: str) -> list[str]:
+    """Published `schema.table.column` whose text contains `needle` (any column, any type)."""
+    hits = []
+    with run.published() as con:
+        for table in published_tables(con):
+            for column in columns(con, table):
+                (count,) = con.execute(
+                    f'select count(*) from {table} where contains(lower(cast("{column}" '
+                    "as varchar)), lower(?))",
+                    [needle],
+                ).fetchone()
+                if count:
+                    hits.append(f"{table}.{column}")
+    return hits
+
+
+def test_search_finds_published_customers(
+    run: PublishedRun, controls: list[tuple[str, str]]
+) -> None:
+    """The searches below can fail: they find a customer that was not erased."""
+    data = run.warehouse.published_db.read_bytes()
+    for customer_id, email_hash in controls:
+        assert _tables_holding(run, customer_id)
+        assert _tables_holding(run, email_hash) == ['marts."customer_360".email_sha256']
+        assert email_hash.encode() in data
+
+
+def test_no_published_table_holds_an_erased_customer(
+    run: PublishedRun, erased: dict[str, list[str]]
+) -> None:
+    for customer_id, needles in erased.items():
+        for needle in needles:
+            assert _tables_holding(run, needle) == [], f"{customer_id}: {needle!r} published"
+
+
+def test_published_file_bytes_hold_no_erased_identifier(
+    run: PublishedRun, erased: dict[str, list[str]]
+) -> None:
+    """Publish writes a fresh file: no deleted page of an earlier version can hold them."""
+    data = run.warehouse.published_db.read_bytes()
+    for customer_id, needles in erased.items():
+        for needle in needles:
+            assert needle.encode("utf-8") not in data, f"{customer_id}: {needle!r} in the file"
+
+
+def test_rows_attributed_to_erased_customers_are_gone_from_the_facts(
+    run: PublishedRun, erased: dict[str, list[str]]
+) -> None:
+    """Their own rows and rows known only by their e-mail or phone, looked up in raw."""
+    ids = list(erased)
+    emails = [n for needles in erased.values() for n in needles if "@" in n]
+    with run.build() as con:
+        con.execute("create temp table erased_ids as select unnest(?) as v", [ids])
+        con.execute("create temp table erased_emails as select unnest(?) as v", [emails])
+        theirs = {
+            "fct_tickets": con.execute(
+                "select distinct trim(ticket_id) from raw.support_tickets where trim(customer_id) "
+                "in (from erased_ids) or (customer_id is null and lower(trim(requester_email)) "
+                "in (from erased_emails))"
+            ).fetchall(),
+            "fct_interactions": con.execute(
+                "select distinct trim(interaction_id) from raw.interactions where "
+                "trim(customer_id) in (from erased_ids) or (customer_id is null and "
+                "lower(trim(contact_email)) in (from erased_emails))"
+            ).fetchall(),
+            "fct_survey_answers": con.execute(
+                "select distinct trim(response_id) from raw.survey_responses where "
+                "trim(customer_id) in (from erased_ids) or (customer_id is null and "
+                "lower(trim(respondent_email)) in (from erased_emails))"
+            ).fetchall(),
+            "fct_revenue": con.execute(
+                "select distinct trim(invoice_id) from raw.billing_invoices "
+                "where trim(customer_id) in (from erased_ids) union "
+                "select distinct trim(order_id) from raw.billing_orders "
+                "where trim(customer_id) in (from erased_ids)"
+            ).fetchall(),
+        }
+    key = {
+        "fct_tickets": "ticket_id",
+        "fct_interactions": "interaction_id",
+        "fct_survey_answers": "response_id",
+        "fct_revenue": "source_id",
+    }
+    assert sum(len(rows) for rows in theirs.values()) > 0, "erased customers had no rows"
+    with run.published() as con:
+        for mart, rows in theirs.items():
+            keys = [r[0] for r in rows]
+            (left,) = con.execute(
+                f"select count(*) from marts.{mart} where {key[mart]} in (select unnest(?))",
+                [keys],
+            ).fetchone()
+            assert left == 0, f"{mart} still holds {left} row(s) of erased customers"
+
+
+def test_kpis_are_computed_without_them(run: PublishedRun) -> None:
+    """fct_kpi rests on the same (erased-free) answers and customers as the facts."""
+    with run.published() as con:
+        (answers,) = con.execute(
+            "select count(*) from marts.fct_survey_answers "
+            "where survey_type = 'nps' and score is not null"
+        ).fetchone()
+        (kpi_sample,) = con.execute(
+            "select sample_size from marts.fct_kpi where kpi_name = 'nps' "
+            "and period_grain = 'all' and dimension_name = 'overall'"
+        ).fetchone()
+        assert answers > 0 and kpi_sample == answers
+
+
+def test_requests_are_logged_completed_without_personal_data(
+    run: PublishedRun, erased: dict[str, list[str]]
+) -> None:
+    with run.published() as con:
+        log = con.execute(
+            "select request_id, is_completed, processed_at from audit.erasure_log"
+        ).fetchall()
+        logged_columns = set(columns(con, "audit.erasure_log"))
+    assert len(log) == ERASURE_REQUESTS
+    assert all(completed and processed for _, completed, processed in log)
+    assert not logged_columns & {"customer_id", "email", "email_sha256", "phone"}

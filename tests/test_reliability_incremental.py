@@ -1,0 +1,144 @@
+"""Three simulated daily deliveries with late, updated and re-sent rows: running day by day
+gives the same customer_360 and fct_kpi as one run over all days (EXCEPT, both directions).
+
+Day 1 delivers the first third of the generated daily batch files; day 2 the next third, plus a
+day-1 file sent again unchanged (skipped) and a day-1 ticket file sent again with a changed row
+(the batch is replaced); day 3 the rest, plus a late file dated in day 1's period holding a new
+old ticket and a newer version of a day-1 ticket. The all-at-once run lands the final folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from _rel_support import run_quietly
+
+from cx360.generate import generate
+from cx360.warehouse import Warehouse
+
+pytestmark = pytest.mark.slow  # four pipeline runs
+
+COMPARED = ("customer_360", "fct_kpi")
+DECIMALS = 6  # doubles summed in another order may differ in the last bits
+
+
+def _daily_files(raw: Path) -> list[Path]:
+    return sorted(p for p in raw.rglob("*.csv") if p.parent != raw)
+
+
+def _copy(files: list[Path], source: Path, target: Path) -> None:
+    for path in files:
+        destination = target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, destination)
+
+
+def _rewrite_first_ticket(path: Path, **changes: str) -> dict[str, str]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0].update(changes)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows[0]
+
+
+def _comparable_select(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> str:
+    described = con.execute(f"describe {catalog}.marts.{table}").fetchall()
+    parts = [
+        f"round({name}, {DECIMALS}) as {name}" if kind in ("DOUBLE", "FLOAT") else name
+        for name, kind, *_ in described
+    ]
+    return f"select {', '.join(parts)} from {catalog}.marts.{table}"
+
+
+@pytest.fixture(scope="module")
+def deliveries(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, Warehouse]:
+    root = tmp_path_factory.mktemp("three_days")
+    generated = root / "generated"
+    generate(
+        customers=120,
+        seed=31,
+        out=generated,
+        fmt="csv",
+        months=6,
+        dirty_rate=0.05,
+        batches="daily",
+        erasure_requests=1,
+        progress=False,
+    )
+    daily = _daily_files(generated)
+    by_date = sorted({p.stem for p in daily})
+    first_cut, second_cut = by_date[len(by_date) // 3], by_date[2 * len(by_date) // 3]
+    day1 = [p for p in daily if p.stem < first_cut]
+    day2 = [p for p in daily if first_cut <= p.stem < second_cut]
+    day3 = [p for p in daily if p.stem >= second_cut]
+    assert day1 and day2 and day3
+
+    raw = root / "raw"  # the folder the daily runs read, filled day by day
+    shutil.copytree(generated, raw, ignore=lambda d, names: [n for n in names if n[:2] == "20"])
+    day_by_day = Warehouse(root / "wh_daily")
+
+    _copy(day1, generated, raw)
+    status, output = run_quietly(raw, day_by_day)
+    assert status == 0, output
+
+    _copy(day2, generated, raw)  # day-1 files stay: re-sent unchanged, they are skipped
+    day1_tickets = sorted((raw / "support_tickets").glob("*.csv"))[0]
+    _rewrite_first_ticket(day1_tickets, status="closed", channel="email")  # batch replaced
+    status, output = run_quietly(raw, day_by_day)
+    assert status == 0, output
+
+    _copy(day3, generated, raw)
+    late = raw / "support_tickets" / f"{first_cut}-late.csv"
+    shutil.copy2(day1_tickets, late)  # a late file dated in day 1's period ...
+    newest = f"{by_date[-1]}T23:00:00"  # a newer version, within the data's time range
+    updated = _rewrite_first_ticket(late, priority="urgent", updated_at=newest)
+    with late.open("a", newline="", encoding="utf-8") as handle:  # ... with a new old ticket
+        row = {**updated, "ticket_id": "LATE-1", "updated_at": updated["opened_at"]}
+        csv.DictWriter(handle, fieldnames=list(row)).writerow(row)
+    status, output = run_quietly(raw, day_by_day)
+    assert status == 0, output
+
+    all_at_once = Warehouse(root / "wh_once")
+    status, output = run_quietly(raw, all_at_once)
+    assert status == 0, output
+    return day_by_day, all_at_once
+
+
+@pytest.mark.parametrize("table", COMPARED)
+def test_day_by_day_equals_all_at_once(deliveries: tuple[Warehouse, Warehouse], table: str) -> None:
+    day_by_day, all_at_once = deliveries
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{day_by_day.published_db}' as daily (read_only)")
+        con.execute(f"attach '{all_at_once.published_db}' as once (read_only)")
+        daily = _comparable_select(con, "daily", table)
+        once = _comparable_select(con, "once", table)
+        (rows,) = con.execute(f"select count(*) from once.marts.{table}").fetchone()
+        only_daily = con.execute(f"{daily} except all {once}").fetchall()
+        only_once = con.execute(f"{once} except all {daily}").fetchall()
+    finally:
+        con.close()
+    assert rows > 0
+    assert only_daily == [], f"{len(only_daily)} row(s) only in the day-by-day {table}"
+    assert only_once == [], f"{len(only_once)} row(s) only in the all-at-once {table}"
+
+
+def test_late_and_updated_tickets_are_current(deliveries: tuple[Warehouse, Warehouse]) -> None:
+    day_by_day, _ = deliveries
+    con = duckdb.connect(str(day_by_day.published_db), read_only=True)
+    try:
+        late = con.execute("select count(*) from marts.fct_tickets where ticket_id = 'LATE-1'")
+        assert late.fetchone() == (1,)
+        (urgent,) = con.execute(
+            "select count(*) from marts.fct_tickets where priority = 'urgent'"
+        ).fetchone()
+        assert urgent >= 1
+    finally:
+        con.close()
