@@ -34,7 +34,7 @@ class HeadlineKpi:
     decimals: int = 1
 
 
-# Order = display order. Names and formulas: /work/shared/spec/kpis.md.
+# Order = display order. Names and formulas: docs/kpis.md.
 HEADLINE_KPIS: tuple[HeadlineKpi, ...] = (
     HeadlineKpi("nps", "NPS", higher_is_better=True),
     HeadlineKpi("csat", "CSAT", higher_is_better=True),

@@ -1,5 +1,5 @@
 {#-
-    Building blocks of the KPI facts (fct_kpi, /work/shared/spec/kpis.md). Every KPI model
+    Building blocks of the KPI facts (fct_kpi, docs/kpis.md). Every KPI model
     prepares one row per event (answer, ticket, customer-month, purchase...) carrying
 
         period_at          timestamp or date of the event, already in the reporting time zone
