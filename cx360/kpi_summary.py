@@ -7,6 +7,7 @@ by whether the change is good news for that KPI.
 
     kpi_summary_rows(con)   -> list[KpiSummaryRow]   the data (for tests, the pipeline, BI exports)
     kpi_summary_table(con)  -> rich Table            the same, rendered
+    stitching_table(con)    -> rich Table | None     identity stitching match rates per source
     print_kpi_summary(wh)   -> int                   opens the published db, prints, exit status
 """
 
@@ -55,6 +56,17 @@ HEADLINE_KPIS: tuple[HeadlineKpi, ...] = (
 )
 
 UNIT_SUFFIX = {"percent": " %", "hours": " h"}
+
+# Attribution rules of audit.stitching_match_rates, in precedence order (the matched ones
+# first, then why the rest found no customer): see int_touchpoints_stitched.
+STITCHING_RULES: tuple[str, ...] = (
+    "customer_id",
+    "email",
+    "phone",
+    "ambiguous",
+    "unmatched",
+    "unknown_customer",
+)
 
 
 @dataclass(frozen=True)
@@ -170,6 +182,36 @@ def kpi_summary_table(con: duckdb.DuckDBPyConnection) -> Table:
     return table
 
 
+def stitching_table(con: duckdb.DuckDBPyConnection) -> Table | None:
+    """How survey answers, tickets and interactions found their customer: one column per
+    source, one row per attribution rule with its share of the source's rows
+    (audit.stitching_match_rates). None when the published warehouse predates that model."""
+    try:
+        records = con.execute(
+            "select source, attribution_rule, rows, share from audit.stitching_match_rates"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return None
+    by_source: dict[str, dict[str, tuple[int, float]]] = {}
+    for source, rule, rows, share in records:
+        by_source.setdefault(source, {})[rule] = (rows, share)
+    sources = sorted(by_source)
+    # a rule the model does not know yet still shows, after the known ones
+    extra_rules = sorted({r for rules in by_source.values() for r in rules} - set(STITCHING_RULES))
+    # rules as rows, sources as columns: three sources fit an 80-column terminal
+    table = Table(title="Identity stitching (share of each source's rows)", title_justify="left")
+    table.add_column("attributed by")
+    for source in sources:
+        table.add_column(source, justify="right")
+    totals = [sum(rows for rows, _ in by_source[s].values()) for s in sources]
+    table.add_row("rows", *(f"{total:,}" for total in totals), end_section=True)
+    for rule in [*STITCHING_RULES, *extra_rules]:
+        shares = [by_source[s].get(rule) for s in sources]
+        table.add_row(rule, *(f"{100 * x[1]:.1f} %" if x else "—" for x in shares))
+    table.caption = "ambiguous = one address, several customers; unknown_customer = quarantined"
+    return table
+
+
 def open_published(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
     """Read-only connection to the published warehouse, or a Cx360Error saying what to do."""
     path: Path = warehouse.published_db
@@ -187,6 +229,7 @@ def print_kpi_summary(warehouse: Warehouse, console: Console | None = None) -> i
     con = open_published(warehouse)
     try:
         table = kpi_summary_table(con)
+        stitching = stitching_table(con)
     except duckdb.CatalogException as err:
         raise Cx360Error(
             f"the published warehouse {warehouse.published_db} has no KPI tables ({err})",
@@ -195,4 +238,6 @@ def print_kpi_summary(warehouse: Warehouse, console: Console | None = None) -> i
     finally:
         con.close()
     console.print(table)
+    if stitching is not None:
+        console.print(stitching)
     return 0

@@ -62,6 +62,22 @@ def _remove(paths: Sequence[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
+def _orphaned_staging_files(published: Path) -> list[Path]:
+    """Staging files (and WALs) of publishes whose process is gone: safe to delete."""
+    orphans = []
+    for path in published.parent.glob(f"{published.name}.publishing-*"):
+        pid_text = path.name.rsplit("-", 1)[-1].removesuffix(".wal")
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            orphans.append(path)
+        except PermissionError:  # alive, another user's
+            continue
+    return orphans
+
+
 def _copy_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Copy every table and view of the published schemas from the attached `build` db as
     tables (a view would point back into the build file)."""
@@ -116,6 +132,7 @@ def publish(warehouse: Warehouse, run_id: str, *, validation_passed: bool) -> Pu
     staging_file = published.with_name(f"{published.name}.publishing-{os.getpid()}")
     leftovers = [staging_file, staging_file.with_name(staging_file.name + ".wal")]
     _remove(leftovers)  # a crashed earlier attempt by this pid
+    _remove(_orphaned_staging_files(published))  # publishes killed mid-copy (SIGKILL, crash)
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
         con = duckdb.connect(str(staging_file))

@@ -7,7 +7,8 @@
       - rows with no customer column set that are known only by an erased customer's e-mail or
         phone (any address or number the CRM ever held for them).
 
-    cx360_erasure_columns(): per raw table, which columns identify the customer.
+    cx360_erasure_columns(): per raw table, which columns identify the customer ('contact_of':
+    the customer column(s) of the person the e-mail/phone columns belong to, default all).
     cx360_not_erased(table_name): a boolean SQL condition over those columns (normalised as in
     staging), true when the row may be kept. Uncorrelated IN subqueries: portable to DuckDB,
     Postgres and Spark. stg_privacy__erased_identities has no null identity_value, so NOT IN is
@@ -22,6 +23,7 @@
             'customer': ['referrer_customer_id', 'referred_customer_id'],
             'email': ['referred_email'],
             'phone': [],
+            'contact_of': ['referred_customer_id'],
         },
         'billing_invoices': {'customer': ['customer_id'], 'email': [], 'phone': []},
         'billing_orders': {'customer': ['customer_id'], 'email': [], 'phone': []},
@@ -58,8 +60,9 @@
             ~ " where identity_type = 'customer_id')"
         ) -%}
     {%- endfor -%}
+    {#- e-mail/phone decide only for rows where the person they belong to has no customer id -#}
     {%- set no_customer = [] -%}
-    {%- for column in spec['customer'] -%}
+    {%- for column in spec.get('contact_of', spec['customer']) -%}
         {%- do no_customer.append(column ~ " is null") -%}
     {%- endfor -%}
     {%- for kind in ['email', 'phone'] -%}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ SEED_REASON_CODES = {
 PROFILE = settings(
     max_examples=40,
     derandomize=True,  # same examples on every run: CI is deterministic
+    database=None,  # and no example database carried between runs
     deadline=None,  # a landing takes a few hundred ms, more with enormous strings
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
@@ -459,3 +461,21 @@ def test_export_never_carries_a_live_formula(values: list[str], name: str, dtype
         for text, value in zip(texts, values, strict=True)
     ]
     assert restored == values
+
+
+def test_the_cli_reports_a_missing_column_without_a_traceback(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    header = [c for c in TABLE.column_names if c != "opened_at"]
+    (raw / f"{TABLE.name}.csv").write_text(",".join(header) + "\n" + ",".join(header) + "\n")
+    cli = Path(sys.executable).with_name("cx360")
+    result = subprocess.run(
+        [str(cli), "land", "--raw-dir", str(raw), "--warehouse-dir", str(tmp_path / "wh")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "opened_at" in output and "hint:" in output
+    assert "Traceback" not in output

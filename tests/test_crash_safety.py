@@ -210,3 +210,17 @@ def test_sigkill_during_dbt_build_leaves_the_published_file_unchanged(tmp_path: 
     finally:
         con.close()
     assert not list(warehouse.root.glob("*.publishing-*")), "a staging file was left behind"
+
+
+def test_publish_removes_staging_files_of_killed_publishes(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "wh")
+    _write_build(warehouse, customers=2)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no longer runs
+    orphan = warehouse.published_db.with_name(f"cx360.duckdb.publishing-{dead.pid}")
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"half a database")
+    orphan.with_name(orphan.name + ".wal").write_bytes(b"wal")
+    publish(warehouse, "run-1", validation_passed=True)
+    assert not list(warehouse.root.glob("*.publishing-*"))
+    assert _published_count(warehouse) == 2

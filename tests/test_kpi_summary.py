@@ -79,3 +79,39 @@ def test_missing_published_warehouse_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(Cx360Error, match="no published warehouse") as caught:
         print_kpi_summary(Warehouse(tmp_path / "empty"))
     assert "cx360 run" in str(caught.value)
+
+
+def test_stitching_match_rates_are_printed_per_source(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "wh")
+    _publish(warehouse)
+    with duckdb.connect(str(warehouse.published_db)) as con:
+        con.execute("create schema audit")
+        con.execute(
+            "create table audit.stitching_match_rates as select * from (values "
+            "('tickets', 'customer_id', 60, 0.6), ('tickets', 'email', 30, 0.3), "
+            "('tickets', 'ambiguous', 10, 0.1), ('survey_answers', 'phone', 4, 1.0)) "
+            "as t(source, attribution_rule, rows, share)"
+        )
+    console = Console(record=True, width=200)
+    assert print_kpi_summary(warehouse, console) == 0
+    lines = console.export_text().splitlines()
+    header = next(line for line in lines if "attributed by" in line)
+    assert header.index("survey_answers") < header.index("tickets")  # sources sorted
+    cells = {
+        line.split()[1]: line.split("│")[2:4]
+        for line in lines
+        if line.startswith("│") and "attributed by" not in line
+    }
+    assert [c.strip() for c in cells["rows"]] == ["4", "100"]
+    assert [c.strip() for c in cells["customer_id"]] == ["—", "60.0 %"]
+    assert [c.strip() for c in cells["email"]] == ["—", "30.0 %"]
+    assert [c.strip() for c in cells["phone"]] == ["100.0 %", "—"]
+    assert [c.strip() for c in cells["ambiguous"]] == ["—", "10.0 %"]
+
+
+def test_summary_without_stitching_model_still_prints(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "wh")
+    _publish(warehouse)  # no audit.stitching_match_rates
+    console = Console(record=True, width=200)
+    assert print_kpi_summary(warehouse, console) == 0
+    assert "Identity stitching" not in console.export_text()

@@ -128,6 +128,14 @@ def test_blocking_check_stops_publish(in_process: Any) -> None:
         os.environ.clear()
         os.environ.update(saved)
         (resource.raw_path / bad).unlink()
+    assert not result.success
+    # the run's failure says which check blocked it
+    failures = " ".join(
+        e.step_failure_data.error.to_string()
+        for e in result.all_events
+        if e.is_step_failure and e.step_failure_data.error is not None
+    )
+    assert "gx_volume_anomaly" in failures, failures
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [(e.asset_key, e.check_name) for e in failed] == [
         (AssetKey(["raw", "support_tickets"]), "gx_volume_anomaly")

@@ -21,9 +21,9 @@ requests as (
 
 still_published as (
 
-    select distinct customer_id
-    from {{ ref('customer_360') }}
-    where customer_id in (select customer_id from requests)
+    select distinct published.customer_id
+    from {{ ref('customer_360') }} as published
+    where published.customer_id in (select requests.customer_id from requests)
 
 ),
 

@@ -42,7 +42,7 @@ deduplicated as (
 
 not_erased as (
 
-    -- right to erasure: rows of customers with an erasure request go no further (macros/erasure.sql)
+    -- right to erasure: an erased customer's rows stop here (macros/erasure.sql)
     select * from deduplicated
     where {{ cx360_not_erased('crm_referrals') }}
 

@@ -46,7 +46,7 @@ deduplicated as (
 
 not_erased as (
 
-    -- right to erasure: rows of customers with an erasure request go no further (macros/erasure.sql)
+    -- right to erasure: an erased customer's rows stop here (macros/erasure.sql)
     select * from deduplicated
     where {{ cx360_not_erased('product_reviews') }}
 

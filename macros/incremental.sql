@@ -1,0 +1,60 @@
+{#-
+    Incremental facts that stay identical to a full refresh (docs/reliability.md).
+
+    A fact row can change at any age, not only when it is recent: a late or updated source row
+    (new version of its key), a re-attribution (identity stitching learns an e-mail), a customer
+    attribute joined in (segment, value tier), an erasure. A lookback window on event time
+    would miss the old ones. So an incremental run writes exactly the rows that differ from the
+    stored table, found by comparison (EXCEPT, which treats nulls as equal), and deletes the
+    keys that are no longer upstream:
+
+        {{ config(
+            materialized=cx360_fact_materialization(),
+            unique_key='interaction_id',
+            incremental_strategy='delete+insert',
+            on_schema_change='append_new_columns',
+            post_hook="{{ cx360_delete_vanished_rows(['interaction_id'], 'int_interactions_attributed') }}",
+        ) }}
+        ...
+        select * from ({{ cx360_changed_rows('final') }}) as changed_rows
+
+    Everything upstream is still computed in full (intermediate models are tables), so the run
+    saves the fact table rewrite: on a day of new data only the new and changed rows are
+    written. Spark's session catalog has no delete+insert: the facts stay tables there.
+-#}
+
+{% macro cx360_fact_materialization() -%}
+    {{ return('table' if target.type == 'spark' else 'incremental') }}
+{%- endmacro %}
+
+
+{#- The rows of CTE `relation` that are new or changed since the last run (all on a full run). -#}
+{% macro cx360_changed_rows(relation) -%}
+    {%- if is_incremental() %}
+    select * from {{ relation }}
+    except
+    select * from {{ this }}
+    {%- else %}
+    select * from {{ relation }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    Post-hook: delete the rows whose key the model no longer produces (erased customer, row now
+    quarantined). `upstream_model` is the ref the fact has one row per row of.
+-#}
+{% macro cx360_delete_vanished_rows(key_columns, upstream_model) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as stored
+    where not exists (
+        select 1 from {{ ref(upstream_model) }} as upstream
+        where
+        {%- for key in key_columns %}
+            {{ "and " if not loop.first }}upstream.{{ key }} = stored.{{ key }}
+        {%- endfor %}
+    )
+    {%- else -%}
+    select 1 as nothing_to_delete_on_a_full_refresh
+    {%- endif -%}
+{%- endmacro %}
