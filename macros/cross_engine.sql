@@ -93,3 +93,49 @@
 {% macro postgres__cx360_binary_sort_key(expression) -%}
     {{ expression }} collate "C"
 {%- endmacro %}
+
+
+{#-
+    Seeds on Spark, session method: dbt-spark pastes each value into the insert statement as
+    '<value>' (dbt/adapters/spark/session.py, _fix_binding): an apostrophe in a text ("the
+    amount's currency") breaks the statement and an empty cell becomes the text 'None' instead
+    of null (so empty rule conditions never match). In session mode the values are written as
+    literals here: null for empty cells, quotes and backslashes escaped as Spark SQL expects.
+    The other methods (thrift, http, odbc) bind parameters properly, as in dbt-spark's macro.
+-#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {%- set inline = target.get('method') not in ('thrift', 'http', 'odbc') -%}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set types = [] -%}
+    {%- for col_name in agate_table.column_names -%}
+        {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
+        {%- do types.append(column_override.get(col_name, inferred_type)) -%}
+    {%- endfor -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set bindings = [] -%}
+        {%- set tuples = [] -%}
+        {%- for row in chunk -%}
+            {%- set values = [] -%}
+            {%- for value in row -%}
+                {%- if not inline -%}
+                    {%- do bindings.append(value) -%}
+                    {%- do values.append('cast(' ~ get_binding_char() ~ ' as ' ~ types[loop.index0] ~ ')') -%}
+                {%- elif value is none -%}
+                    {%- do values.append('cast(null as ' ~ types[loop.index0] ~ ')') -%}
+                {%- else -%}
+                    {%- set text = (value | string) | replace('\\', '\\\\') | replace("'", "\\'") -%}
+                    {%- do values.append("cast('" ~ text ~ "' as " ~ types[loop.index0] ~ ')') -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- do tuples.append('(' ~ values | join(', ') ~ ')') -%}
+        {%- endfor -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {{ tuples | join(',\n') }}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, bindings=(bindings if not inline else none), abridge_sql_log=True) -%}
+        {%- if loop.index0 == 0 -%}{%- do statements.append(sql) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{% endmacro %}

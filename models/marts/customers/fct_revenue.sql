@@ -1,7 +1,16 @@
+{{ config(
+    materialized=cx360_fact_materialization(),
+    unique_key=['source', 'source_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    post_hook="{{ cx360_delete_vanished_rows(['source', 'source_id'], 'int_revenue_lines') }}",
+) }}
+-- Incremental: writes only new and changed rows, deletes vanished ones; identical to a
+-- full refresh (macros/incremental.sql, tests/test_reliability_incremental.py).
 -- Revenue fact: one row per paid invoice (credit notes negative) and completed order of a known
 -- customer, in the reporting currency. Rows with an unknown customer or an unconvertible
--- currency are in audit.quarantine instead. Revenue of customers with an erasure request stays
--- (totals must reconcile) without the link to the customer.
+-- currency are in audit.quarantine instead. Revenue of customers with an erasure request is
+-- dropped in staging (macros/erasure.sql); the link removal below is a second guard.
 with
 
 revenue_lines as (
@@ -31,28 +40,28 @@ fct_revenue as (
 
     select
         cast(
-            {{ dbt.concat(['revenue_lines.source', "':'", 'revenue_lines.source_id']) }} as varchar
+            {{ dbt.concat(['revenue_lines.source', "':'", 'revenue_lines.source_id']) }} as {{ dbt.type_string() }}
         ) as revenue_line_id,
-        cast(revenue_lines.source as varchar) as source,
-        cast(revenue_lines.source_id as varchar) as source_id,
+        cast(revenue_lines.source as {{ dbt.type_string() }}) as source,
+        cast(revenue_lines.source_id as {{ dbt.type_string() }}) as source_id,
         cast(
             case when erased_customers.customer_id is null then revenue_lines.customer_id end
-            as varchar
+            as {{ dbt.type_string() }}
         ) as customer_id,
         cast(
             case when erased_customers.customer_id is null then revenue_lines.contract_id end
-            as varchar
+            as {{ dbt.type_string() }}
         ) as contract_id,
         cast(revenue_lines.revenue_at as timestamp) as revenue_at,
         cast(revenue_lines.revenue_at as date) as revenue_date,
         cast({{ dbt.date_trunc('month', 'revenue_lines.revenue_at') }} as date) as revenue_month,
         cast(revenue_lines.amount as numeric(18, 4)) as amount,
-        cast(revenue_lines.currency as varchar) as currency,
+        cast(revenue_lines.currency as {{ dbt.type_string() }}) as currency,
         cast(revenue_lines.amount_reporting as numeric(18, 4)) as amount_reporting,
-        cast(revenue_lines.channel as varchar) as channel,
-        cast(revenue_lines.referral_id as varchar) as referral_id,
-        cast(customer_value.segment as varchar) as segment,
-        cast(customer_value.value_tier as varchar) as value_tier
+        cast(revenue_lines.channel as {{ dbt.type_string() }}) as channel,
+        cast(revenue_lines.referral_id as {{ dbt.type_string() }}) as referral_id,
+        cast(customer_value.segment as {{ dbt.type_string() }}) as segment,
+        cast(customer_value.value_tier as {{ dbt.type_string() }}) as value_tier
 
     from revenue_lines
     left join customer_value
@@ -62,4 +71,5 @@ fct_revenue as (
 
 )
 
-select * from fct_revenue
+-- new and changed rows only; their columns are the CTE's (AM04 cannot see through this)
+select * from ({{ cx360_changed_rows('fct_revenue') }}) as changed_rows  -- noqa: AM04

@@ -1,5 +1,15 @@
+{{ config(
+    materialized=cx360_fact_materialization(),
+    unique_key='interaction_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    post_hook="{{ cx360_delete_vanished_rows(['interaction_id'], 'int_interactions_attributed') }}",
+) }}
+-- Incremental: writes only new and changed rows, deletes vanished ones; identical to a
+-- full refresh (macros/incremental.sql, tests/test_reliability_incremental.py).
 -- One row per valid interaction (calls, chats, visits, sessions, messages), for BI (no contact
--- e-mail or phone). Customers with an erasure request lose the link.
+-- e-mail or phone). Rows of customers with an erasure
+-- request are dropped in staging (macros/erasure.sql); the link removal is a second guard.
 with
 
 interactions as (
@@ -29,4 +39,5 @@ final as (
         on interactions.customer_id = erased_customers.customer_id
 )
 
-select * from final
+-- new and changed rows only; their columns are the CTE's (AM04 cannot see through this)
+select * from ({{ cx360_changed_rows('final') }}) as changed_rows  -- noqa: AM04

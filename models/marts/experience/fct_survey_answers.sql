@@ -1,5 +1,15 @@
+{{ config(
+    materialized=cx360_fact_materialization(),
+    unique_key=['response_id', 'question_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    post_hook="{{ cx360_delete_vanished_rows(['response_id', 'question_id'], 'int_survey_answers_scored') }}",
+) }}
+-- Incremental: writes only new and changed rows, deletes vanished ones; identical to a
+-- full refresh (macros/incremental.sql, tests/test_reliability_incremental.py).
 -- One row per valid customer survey answer with its scores, for BI (no e-mail, no free-text
--- comment: both can identify the respondent). Customers with an erasure request lose the link.
+-- comment: both can identify the respondent). Rows of customers with an erasure
+-- request are dropped in staging (macros/erasure.sql); the link removal is a second guard.
 with
 
 answers as (
@@ -37,4 +47,5 @@ final as (
         on answers.customer_id = erased_customers.customer_id
 )
 
-select * from final
+-- new and changed rows only; their columns are the CTE's (AM04 cannot see through this)
+select * from ({{ cx360_changed_rows('final') }}) as changed_rows  -- noqa: AM04

@@ -1,5 +1,15 @@
+{{ config(
+    materialized=cx360_fact_materialization(),
+    unique_key='ticket_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    post_hook="{{ cx360_delete_vanished_rows(['ticket_id'], 'int_tickets_with_durations') }}",
+) }}
+-- Incremental: writes only new and changed rows, deletes vanished ones; identical to a
+-- full refresh (macros/incremental.sql, tests/test_reliability_incremental.py).
 -- One row per valid support ticket with durations and first-contact resolution, for BI (no
--- requester e-mail or phone). Customers with an erasure request lose the link.
+-- requester e-mail or phone). Rows of customers with an erasure
+-- request are dropped in staging (macros/erasure.sql); the link removal is a second guard.
 with
 
 tickets as (
@@ -39,4 +49,5 @@ final as (
         on tickets.customer_id = erased_customers.customer_id
 )
 
-select * from final
+-- new and changed rows only; their columns are the CTE's (AM04 cannot see through this)
+select * from ({{ cx360_changed_rows('final') }}) as changed_rows  -- noqa: AM04

@@ -157,7 +157,7 @@ scored as (
 network_quality_impact as (
 
     select
-        cast(postal_code as varchar) as postal_code,
+        cast(postal_code as {{ dbt.type_string() }}) as postal_code,
         cast(
             rank() over (order by qos_exposure_30d desc, incidents_30d desc) as integer
         ) as exposure_rank,

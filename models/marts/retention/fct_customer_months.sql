@@ -23,13 +23,13 @@ customer_months as (
 select
     cast(
         {{ dbt.concat(['customer_id', "'|'", 'cast(month_start as ' ~ dbt.type_string() ~ ')']) }}
-        as varchar
+        as {{ dbt.type_string() }}
     ) as customer_month_id,
-    cast(customer_id as varchar) as customer_id,
+    cast(customer_id as {{ dbt.type_string() }}) as customer_id,
     cast(month_start as date) as month_start,
     cast(month_last_day as date) as month_last_day,
-    cast(segment as varchar) as segment,
-    cast(value_tier as varchar) as value_tier,
+    cast(segment as {{ dbt.type_string() }}) as segment,
+    cast(value_tier as {{ dbt.type_string() }}) as value_tier,
     cast(active_at_month_start as boolean) as active_at_month_start,
     cast(active_at_month_end as boolean) as active_at_month_end,
     cast(acquired_in_month as boolean) as acquired_in_month,

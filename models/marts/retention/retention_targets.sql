@@ -73,18 +73,18 @@ ranked as (
                     customer_id asc
             ) as integer
         ) as target_rank,
-        cast(customer_id as varchar) as customer_id,
-        cast(segment as varchar) as segment,
-        cast(value_tier as varchar) as value_tier,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(segment as {{ dbt.type_string() }}) as segment,
+        cast(value_tier as {{ dbt.type_string() }}) as value_tier,
         cast(revenue_12m as numeric(18, 4)) as revenue_12m,
         cast(clv_predicted as numeric(18, 4)) as clv_predicted,
-        cast(lifecycle_stage as varchar) as lifecycle_stage,
+        cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
         cast(churn_risk_score as integer) as churn_risk_score,
-        cast(churn_risk_level as varchar) as churn_risk_level,
-        cast(top_risk_factor as varchar) as top_risk_factor,
-        cast(next_best_action as varchar) as next_best_action,
+        cast(churn_risk_level as {{ dbt.type_string() }}) as churn_risk_level,
+        cast(top_risk_factor as {{ dbt.type_string() }}) as top_risk_factor,
+        cast(next_best_action as {{ dbt.type_string() }}) as next_best_action,
         cast(next_renewal_date as date) as next_renewal_date,
-        cast(contact_channel as varchar) as contact_channel
+        cast(contact_channel as {{ dbt.type_string() }}) as contact_channel
 
     from targets
 
