@@ -110,7 +110,7 @@ def connect(db_path: Path, temp_dir: Path) -> duckdb.DuckDBPyConnection:
     con.execute("set enable_progress_bar = false")  # landing shows its own
     con.execute(f"set temp_directory = {quote_literal(str(temp_dir))}")
     # same budget as dbt's profile; beyond it DuckDB spills scratch tables to temp_directory
-    memory_limit = os.environ.get("CX360_MEMORY_LIMIT", "8GB")
+    memory_limit = os.environ.get("CX360_MEMORY_LIMIT", "6GB")
     con.execute(f"set memory_limit = {quote_literal(memory_limit)}")
     return con
 
