@@ -40,7 +40,8 @@ fct_revenue as (
 
     select
         cast(
-            {{ dbt.concat(['revenue_lines.source', "':'", 'revenue_lines.source_id']) }} as {{ dbt.type_string() }}
+            {{ dbt.concat(['revenue_lines.source', "':'", 'revenue_lines.source_id']) }}
+            as {{ dbt.type_string() }}
         ) as revenue_line_id,
         cast(revenue_lines.source as {{ dbt.type_string() }}) as source,
         cast(revenue_lines.source_id as {{ dbt.type_string() }}) as source_id,
