@@ -296,15 +296,22 @@ valued as (
     left join revenue on customers.customer_id = revenue.customer_id
 ),
 
+-- the count of customers with revenue as a one-row cross join: as a filtered window over the
+-- whole set (count(*) filter (...) over ()) it took 200 s at 1 M customers
+positive_revenue as (
+    select count(*) filter (where revenue_12m > 0) as customers from valued
+),
+
 ranked as (
     select
-        *,
+        valued.*,
         case
-            when revenue_12m > 0
-                then (rank() over (order by revenue_12m desc) - 1) * 1.0
-                / count(*) filter (where revenue_12m > 0) over ()
+            when valued.revenue_12m > 0
+                then (rank() over (order by valued.revenue_12m desc) - 1) * 1.0
+                / positive_revenue.customers
         end as share_ranked_above
     from valued
+    cross join positive_revenue
 ),
 
 tiers as (
@@ -315,14 +322,17 @@ tiers as (
     from read_csv('${value_tiers_csv}', header = true)
 )
 
+-- the first tier whose bound is above the customer's share (an ASOF join finds it in one
+-- pass: a correlated subquery here ran 400 s at 1 M customers); no revenue or beyond the
+-- bounds: the last tier
 select
     ranked.* exclude (share_ranked_above),
-    (
-        select arg_min(tiers.value_tier, tiers.max_share_ranked_above)
-        from tiers
-        where ranked.share_ranked_above < tiers.max_share_ranked_above or tiers.is_last
+    coalesce(
+        tiers.value_tier,
+        (select arg_min(value_tier, max_share_ranked_above) from tiers where is_last)
     ) as value_tier
-from ranked;
+from ranked
+asof left join tiers on ranked.share_ranked_above < tiers.max_share_ranked_above;
 
 create or replace temp table lb_customer_360 as
 select

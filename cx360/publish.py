@@ -137,6 +137,8 @@ def publish(warehouse: Warehouse, run_id: str, *, validation_passed: bool) -> Pu
     try:
         con = duckdb.connect(str(staging_file))
         try:
+            # BI reads tables, not row order: lets DuckDB copy each table on every thread
+            con.execute("set preserve_insertion_order = false")
             con.execute(f"attach '{warehouse.build_db}' as build (read_only)")
             row_counts = _copy_schemas(con)
             con.execute("detach build")

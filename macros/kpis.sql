@@ -59,8 +59,28 @@
         sample_size,
         cast('{{ unit }}' as {{ dbt.type_string() }}) as unit
     from (
+        {#-
+            The events summed once per day and dimension value first: every slice below then
+            reads this small relation instead of the event rows (a customer-month KPI has tens
+            of millions). Exact: the measures are sums, and week, month and quarter are unions
+            of days. DuckDB computes a CTE read by several slices once.
+        #}
+        with kpi_events_by_day as (
+            select
+                cast(period_at as date) as period_day,
+                {%- for dimension in dimensions %}
+                {{ dimension }},
+                {%- endfor %}
+                sum(kpi_numerator) as kpi_numerator,
+                {%- if value_kind == 'ratio' %}
+                sum(kpi_denominator) as kpi_denominator,
+                {%- endif %}
+                sum(kpi_sample) as kpi_sample
+            from {{ base }}
+            group by cast(period_at as date){% for dimension in dimensions %}, {{ dimension }}{% endfor %}
+        )
         {%- for grain, dimension in slices %}
-        {%- set period_start = kpi_period_start(grain, 'period_at') %}
+        {%- set period_start = kpi_period_start(grain, 'period_day') %}
         {%- set dimension_value = "'all'" if dimension == 'overall'
             else "coalesce(cast(" ~ dimension ~ " as " ~ dbt.type_string() ~ "), 'unknown')" %}
         select
@@ -76,7 +96,7 @@
             cast(sum(kpi_denominator) as {{ double }}) as denominator,
             {%- endif %}
             cast(coalesce(sum(kpi_sample), 0) as {{ dbt.type_bigint() }}) as sample_size
-        from {{ base }}
+        from kpi_events_by_day
         {%- set group_cols = [] %}
         {%- if grain != 'all' %}{% do group_cols.append(period_start) %}{% endif %}
         {%- if dimension != 'overall' %}{% do group_cols.append(dimension_value) %}{% endif %}

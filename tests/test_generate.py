@@ -16,7 +16,7 @@ import pytest
 from cx360.cli import main
 from cx360.contract import load_contract
 from cx360.errors import Cx360Error
-from cx360.generate import generate
+from cx360.generate import COMPANY_TABLES, generate, shards, writer
 
 CONTRACT = load_contract()
 E164 = r"\+33\d{9}"  # the CRM's clean phone spelling
@@ -556,3 +556,233 @@ def test_latest_version_of_an_updated_row_is_the_clean_row(tmp_path: Path) -> No
         f"except select invoice_id from {dirty})"
     ).fetchone()[0]
     assert same_keys == 0
+
+
+# --- customer shards -------------------------------------------------------------------
+# A run above the shard size is generated shard after shard (cx360/generate/shards.py).
+# Three shards of 400 customers exercise every path at test size.
+
+SHARD = 400
+CUSTOMER_TABLES = [name for name in CONTRACT if name not in COMPANY_TABLES]
+
+
+def _customer_number(column: str) -> str:
+    """SQL: C00000042 -> 42 (the number in a customer id)."""
+    return f"cast(substr({column}, 2) as bigint)"
+
+
+@pytest.fixture(scope="module")
+def sharded_clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sharded_clean")
+    generate(3 * SHARD, 5, out, "parquet", 6, 0.0, "daily", progress=False, shard_customers=SHARD)
+    return out
+
+
+@pytest.fixture(scope="module")
+def one_shard_clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An unsharded run of one shard's size, same seed: the sharded run's shard 0."""
+    out = tmp_path_factory.mktemp("one_shard_clean")
+    generate(SHARD, 5, out, "parquet", 6, 0.0, "daily", progress=False)
+    return out
+
+
+def test_sharded_run_keeps_the_layout_and_unique_keys(
+    sharded_clean: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    raw = sharded_clean
+    # no scratch left; one file per table and day (rows of all shards), daily names only;
+    # the static table and the empty one (no erasure asked) stay single files
+    single = {"survey_definitions", "erasure_requests"}
+    assert {p.name for p in raw.iterdir()} == {
+        f"{name}.parquet" if name in single else name for name in CONTRACT
+    }
+    for name in set(CONTRACT) - single:
+        names = [p.name for p in (raw / name).iterdir()]
+        assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}\.parquet", n) for n in names), name
+    for name, table in CONTRACT.items():
+        source = _typed(raw, name)
+        key = ", ".join(table.key)
+        dupes = con.execute(
+            f"select count(*) from (select {key} from {source} group by all having count(*) > 1)"
+        ).fetchone()[0]
+        assert dupes == 0, f"{name}: a key repeats across shards"
+    customers = _typed(raw, "crm_customers")
+    count, low, high, emails, phones = con.execute(
+        f"select count(*), min({_customer_number('customer_id')}), "
+        f"max({_customer_number('customer_id')}), count(distinct email), "
+        f"count(distinct phone) from {customers}"
+    ).fetchone()
+    assert (count, low, high) == (3 * SHARD, 1, 3 * SHARD)
+    known = con.execute(
+        f"select count(email), count(phone) from {customers}"
+    ).fetchone()  # fmt: skip
+    assert (emails, phones) == known  # unique contact details across shards
+
+
+def test_sharded_run_references_resolve(
+    sharded_clean: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    raw = sharded_clean
+    customers = _typed(raw, "crm_customers")
+    for name, ref in CUSTOMER_REFERENCES.items():
+        unknown = con.execute(
+            f"select count(*) from {_typed(raw, name)} t where {ref} is not null and not exists "
+            f"(select 1 from {customers} c where c.customer_id = t.{ref})"
+        ).fetchone()[0]
+        assert unknown == 0, f"{name}.{ref}"
+    for name, column, parent in (
+        ("billing_invoices", "contract_id", "crm_contracts"),
+        ("billing_orders", "referral_id", "crm_referrals"),
+    ):
+        dangling = con.execute(
+            f"select count(*) from {_typed(raw, name)} t where {column} is not null and not "
+            f"exists (select 1 from {_typed(raw, parent)} p where p.{column} = t.{column})"
+        ).fetchone()[0]
+        assert dangling == 0, f"{name}.{column}"
+    # the tickets of every shard are handled by the run's one staff: max(24, N / 300)
+    agents = con.execute(
+        f"select max(cast(substr(agent_id, 2) as int)), count(distinct agent_id) "
+        f"from {_typed(raw, 'support_tickets')}"
+    ).fetchone()
+    assert agents[0] <= 24 and agents[1] > 5
+
+
+def test_shard_zero_is_the_unsharded_run(
+    sharded_clean: Path, one_shard_clean: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    """Shard 0 draws from the streams of an unsharded run: its customers and their rows
+    are those of a run of one shard's size (company tables are sized alike here)."""
+    for name, column in (
+        ("crm_customers", "customer_id"),
+        ("billing_invoices", "customer_id"),
+        ("support_tickets", "customer_id"),
+    ):
+        # rows known by customer id (identity-only rows have none to place them by)
+        shard0, alone = (
+            f"(select * from {_typed(raw, name)} where {_customer_number(column)} <= {SHARD})"
+            for raw in (sharded_clean, one_shard_clean)
+        )
+        diff = con.execute(
+            f"select count(*) from ((select * from {shard0} except all select * from {alone}) "
+            f"union all (select * from {alone} except all select * from {shard0}))"
+        ).fetchone()[0]
+        assert diff == 0, name
+
+
+def test_sharded_totals_scale_with_the_customers(
+    sharded_clean: Path, one_shard_clean: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    for name in ("billing_invoices", "interactions", "survey_responses", "crm_contracts"):
+        three, one = (
+            con.execute(f"select count(*) from {_typed(raw, name)}").fetchone()[0]
+            for raw in (sharded_clean, one_shard_clean)
+        )
+        assert 2.5 * one <= three <= 3.5 * one, name
+
+
+def test_sharded_spend_follows_every_shards_acquisitions(
+    sharded_clean: Path, tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    """Marketing spend is drawn once from the acquisitions of all shards: the same as an
+    unsharded run of the same size spends (so cost per acquisition stays realistic)."""
+    generate(3 * SHARD, 5, tmp_path, "parquet", 6, 0.0, "single", progress=False)
+    cac = []
+    for raw in (sharded_clean, tmp_path):
+        spend, joined = con.execute(
+            f"""select (select sum(amount) from {_typed(raw, "marketing_spend")}),
+                (select count(*) from {_typed(raw, "crm_customers")}
+                    where created_at >= date '2026-01-01')"""
+        ).fetchone()
+        cac.append(float(spend) / joined)
+    assert 0.85 * cac[1] <= cac[0] <= 1.15 * cac[1]
+
+
+def test_sharded_dirty_run_sums_defects_and_keeps_unknown_ids_unknown(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    customers = 3 * SHARD
+    result = generate(
+        customers, 6, tmp_path, "csv", 6, 0.1, "single",
+        erasure_requests=6, progress=False, shard_customers=SHARD,
+    )  # fmt: skip
+    one = generate(SHARD, 6, tmp_path / "one", "csv", 6, 0.1, "single", progress=False)
+    total = result.defects.counts
+
+    def customer_defects(counts: dict[tuple[str, str], int]) -> int:
+        return sum(n for (name, _), n in counts.items() if name in CUSTOMER_TABLES)
+
+    # defects of the customer tables add up over the shards (company tables are made once)
+    assert customer_defects(total) > 2.5 * customer_defects(one.defects.counts)
+    for name in CUSTOMER_TABLES:
+        rows = con.execute(f"select count(*) from {_source(tmp_path, name)}").fetchone()[0]
+        assert rows == result.rows[name], name  # the summary covers every shard
+    assert total[("billing_invoices", "unknown_customer")] > 0
+    assert (
+        con.execute(
+            f"select count(distinct request_id) from {_source(tmp_path, 'erasure_requests')}"
+        ).fetchone()[0]
+        == 6
+    )
+    crm = _source(tmp_path, "crm_customers")
+    for name, ref in CUSTOMER_REFERENCES.items():
+        unknown = con.execute(
+            f"select count(*), count(*) filter (where try_cast(substr({ref}, 2) as bigint) "
+            f"<= {customers}) from {_source(tmp_path, name)} t where {ref} is not null "
+            f"and not exists (select 1 from {crm} c where c.customer_id = t.{ref})"
+        ).fetchone()
+        assert unknown[1] == 0, f"{name}: an unknown customer id that a shard may hold"
+
+
+@pytest.mark.parametrize("fmt,batches", [("parquet", "daily"), ("parquet", "single")])
+def test_sharded_run_is_deterministic(tmp_path: Path, fmt: str, batches: str) -> None:
+    runs = []
+    for name in ("a", "b"):
+        generate(
+            3 * SHARD, 8, tmp_path / name, fmt, 3, 0.05, batches,
+            progress=False, shard_customers=SHARD,
+        )  # fmt: skip
+        runs.append(_files(tmp_path / name))
+    assert runs[0] == runs[1]
+
+
+def test_runs_up_to_one_shard_are_not_sharded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """N <= shard size takes the unsharded path, the one that gives the bytes of the
+    generator before sharding (docs/generator.md, Sharding): no sharded writer is made, and
+    the bytes equal those of a run with sharding out of reach (a huge shard size). CSV
+    bytes are compared: pyarrow's parquet bytes of some dictionary columns vary between
+    runs in one process (same values), see the same docs section."""
+
+    def no_sharding(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a run of one shard used the sharded writer")
+
+    monkeypatch.setattr(writer, "ShardedTable", no_sharding)
+    generate(SHARD, 3, tmp_path / "pq", "parquet", 3, 0.05, "daily",
+             progress=False, shard_customers=SHARD)  # fmt: skip
+    for batches in ("daily", "single"):
+        exact, huge = tmp_path / f"exact_{batches}", tmp_path / f"huge_{batches}"
+        generate(SHARD, 3, exact, "csv", 3, 0.05, batches, progress=False, shard_customers=SHARD)
+        generate(SHARD, 3, huge, "csv", 3, 0.05, batches, progress=False, shard_customers=10**9)
+        assert _files(exact) == _files(huge)
+
+
+def test_numbering_continues_and_widens_only_when_needed() -> None:
+    run = shards.split(2_500, 1_000)
+    assert [(s.first, s.size) for s in run] == [(0, 1_000), (1_000, 1_000), (2_000, 500)]
+    assert sum(s.share_of(7) for s in run) == 7
+    numbering = run[0].numbering
+    # 2.5 x 3,000 x 1.25 margin fits 5 digits: the usual width stays
+    assert numbering.claim("t", 3_000, 5) == (0, 5)
+    assert numbering.claim("t", 3_100, 5) == (3_000, 5)
+    # 2.5 x 50,000 x 1.25 = 156,250 does not fit 5 digits: 6 from the first shard on
+    assert numbering.claim("u", 50_000, 5) == (0, 6)
+    # unsharded: the exact count decides, instead of failing on a fixed width
+    alone = shards.split(10, 1_000)[0].numbering
+    assert alone.claim("v", 99_999, 5) == (0, 5)
+    assert alone.claim("w", 100_000, 5) == (0, 6)
+
+
+def test_bad_shard_size_gives_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(Cx360Error, match="shard_customers"):
+        generate(10, 1, tmp_path, progress=False, shard_customers=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import sys
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,7 +17,7 @@ from rich.console import Console
 
 from cx360.contract import Column, load_contract
 from cx360.errors import ContractError, Cx360Error
-from cx360.landing import LandingReport, land
+from cx360.landing import LandingReport, duckdb_loader, land
 from cx360.landing.casting import column_sql
 from cx360.reporting import print_landing_report
 from cx360.warehouse import Warehouse
@@ -82,6 +83,15 @@ def _assert_balanced(warehouse: Warehouse, report: LandingReport) -> None:
 
 def _customer_line(values: dict[str, str], extra: str = "gold") -> str:
     return ",".join([values[c] for c in CUSTOMERS.column_names] + [extra])
+
+
+@pytest.fixture(params=["small files copied", "files read directly"])
+def parquet_read(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways a parquet group is read (GroupLoader._copy_small_files): the tests' files are
+    small, so they are copied first unless the copy is switched off."""
+    if request.param == "files read directly":
+        monkeypatch.setattr(duckdb_loader, "PARQUET_COPY_MAX_BYTES", -1)
+    return str(request.param)
 
 
 @pytest.fixture
@@ -289,7 +299,26 @@ def test_missing_column_is_a_contract_error_and_writes_nothing(tmp_path: Path) -
     assert _snapshot(warehouse) == before
 
 
-def test_parquet_and_csv_land_the_same_rows(tmp_path: Path) -> None:
+def test_a_warehouse_landed_for_another_contract_is_refused(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    warehouse = Warehouse(tmp_path / "wh")
+    land(raw, warehouse, progress=False)
+    con = duckdb.connect(str(warehouse.landing_db))
+    try:  # as if landed under an older contract with one more column
+        con.execute("alter table raw.crm_customers add column loyalty_tier varchar")
+    finally:
+        con.close()
+    before = _snapshot(warehouse)
+
+    write_valid_raw(raw, rows=range(5, 7))
+    with pytest.raises(ContractError, match="raw.crm_customers in the warehouse") as caught:
+        land(raw, warehouse, progress=False)
+    assert "loyalty_tier" in str(caught.value) and caught.value.hint
+    assert _snapshot(warehouse) == before
+
+
+def test_parquet_and_csv_land_the_same_rows(tmp_path: Path, parquet_read: str) -> None:
     from_csv, from_parquet = Warehouse(tmp_path / "wh_csv"), Warehouse(tmp_path / "wh_parquet")
     write_valid_raw(tmp_path / "raw_csv", fmt="csv", include_optional=True)
     write_valid_raw(tmp_path / "raw_parquet", fmt="parquet", include_optional=True)
@@ -303,7 +332,7 @@ def test_parquet_and_csv_land_the_same_rows(tmp_path: Path) -> None:
     assert csv_tables == parquet_tables
 
 
-def test_typed_parquet_columns_are_converted(tmp_path: Path) -> None:
+def test_typed_parquet_columns_are_converted(tmp_path: Path, parquet_read: str) -> None:
     raw = tmp_path / "raw"
     write_valid_raw(raw, fmt="parquet")
     n = 3
@@ -331,6 +360,92 @@ def test_typed_parquet_columns_are_converted(tmp_path: Path) -> None:
         "select reason_code, column_name, source_row, source_line from audit.landing_quarantine",
     )
     assert quarantine == [("missing_required", "customer_id", 2, None)]
+    _assert_balanced(warehouse, report)
+
+
+def test_parquet_batches_quarantine_bad_text_values_with_the_record_as_sent(
+    tmp_path: Path, parquet_read: str
+) -> None:
+    """Two parquet batches read in one scan: day 1 typed, day 2 all text with defects and an
+    extra column. Text values are checked as in CSV (invalid_type, blank = missing)."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw, fmt="parquet")
+    (raw / "crm_customers.parquet").unlink()
+    folder = raw / "crm_customers"
+    folder.mkdir()
+    day1 = {c: pa.array([f"{c}_{i}" for i in range(1, 4)]) for c in CUSTOMERS.column_names}
+    day1["birth_date"] = pa.array([date(1980, 1, 2)] * 3)
+    for column in ("created_at", "updated_at"):
+        day1[column] = pa.array([datetime(2026, 1, 3, 10, 0)] * 3, pa.timestamp("us"))
+    day1["marketing_consent"] = pa.array([True, False, None])
+    pq.write_table(pa.table(day1), folder / "2026-01-01.parquet")
+    rows = valid_rows(CUSTOMERS, range(1, 6))
+    rows[0]["birth_date"] = "31/12/1980"  # record 1: invalid_type
+    rows[2]["customer_id"] = "  "  # record 3: blank text is missing_required
+    rows[3]["created_at"] = "yesterday"  # record 4: two problems, the first one named
+    rows[3]["marketing_consent"] = "maybe"
+    rows[4]["marketing_consent"] = " Yes "  # record 5: valid once trimmed
+    day2 = {c: pa.array([r[c] for r in rows], pa.string()) for c in CUSTOMERS.column_names}
+    day2["loyalty_tier"] = pa.array(["gold"] * len(rows))  # not in the contract
+    pq.write_table(pa.table(day2), folder / "2026-01-02.parquet")
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+
+    customers = report.table("crm_customers")
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (8, 5, 3)
+    day2_name = "crm_customers/2026-01-02.parquet"
+    quarantine = _query(
+        warehouse,
+        "select batch_name, source_line, source_row, reason_code, column_name, reason_detail "
+        "from audit.landing_quarantine order by source_row",
+    )
+    assert quarantine == [
+        (
+            day2_name,
+            None,
+            1,
+            "invalid_type",
+            "birth_date",
+            "birth_date=31/12/1980 is not a valid date",
+        ),
+        (day2_name, None, 3, "missing_required", "customer_id", "customer_id is empty"),
+        (
+            day2_name,
+            None,
+            4,
+            "invalid_type",
+            "created_at",
+            "created_at=yesterday is not a valid timestamp; "
+            "marketing_consent=maybe is not a valid bool",
+        ),
+    ]
+    records = dict(_query(warehouse, "select source_row, raw_record from audit.landing_quarantine"))
+    first = json.loads(records[1])
+    assert first["birth_date"] == "31/12/1980" and first["loyalty_tier"] == "gold"
+    assert list(first)[: len(CUSTOMERS.column_names)] == list(CUSTOMERS.column_names)
+
+    accepted = _query(
+        warehouse,
+        "select _batch_name, _source_row, customer_id, marketing_consent "
+        "from raw.crm_customers order by all",
+    )
+    assert [(a[0][-13:], a[1], a[2]) for a in accepted] == [
+        ("01-01.parquet", 1, "customer_id_1"),
+        ("01-01.parquet", 2, "customer_id_2"),
+        ("01-01.parquet", 3, "customer_id_3"),
+        ("01-02.parquet", 2, "customer_id_2"),
+        ("01-02.parquet", 5, "customer_id_5"),
+    ]
+    assert accepted[-1][3] is True
+    ledger = _query(
+        warehouse,
+        "select batch_name, rows_read, rows_accepted, rows_quarantined, ignored_columns "
+        "from audit.landed_batches where table_name = 'crm_customers' order by 1",
+    )
+    assert ledger == [
+        ("crm_customers/2026-01-01.parquet", 3, 3, 0, None),
+        (day2_name, 5, 2, 3, "loyalty_tier"),
+    ]
     _assert_balanced(warehouse, report)
 
 

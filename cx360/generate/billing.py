@@ -26,7 +26,7 @@ from cx360.generate.columns import (
     timestamps,
 )
 from cx360.generate.contracts import Contracts, Referrals, referral_ids
-from cx360.generate.customers import World, customer_ids
+from cx360.generate.customers import World
 from cx360.generate.frame import RawTable, make_table
 
 CREDIT_NOTE_SHARE = 0.005
@@ -48,7 +48,7 @@ def _months(seconds: np.ndarray) -> np.ndarray:
 
 
 def make_invoices(seed: int, world: World, contracts: Contracts) -> RawTable:
-    rng = rng_for(seed, "billing_invoices")
+    rng = rng_for(seed, "billing_invoices", world.shard.index)
     w = world.window
     first = np.maximum(contracts.start_s, w.start_s)
     last = np.minimum(contracts.end_s, w.end_s) - 1
@@ -87,11 +87,12 @@ def make_invoices(seed: int, world: World, contracts: Contracts) -> RawTable:
     settled_s = issued_s + rng.integers(30 * DAY, 60 * DAY, n)
     updated = np.select([paid, void | uncollectible], [paid_s, settled_s], default=issued_s)
     updated = np.minimum(updated, w.end_s - 1)
+    offset, width = world.shard.numbering.claim("billing_invoices", n, 9)
     return make_table(
         "billing_invoices",
         updated // DAY,
-        invoice_id=ids("INV", np.arange(1, n + 1), 9),
-        customer_id=customer_ids(owner),
+        invoice_id=ids("INV", offset + np.arange(1, n + 1), width),
+        customer_id=world.ids_of(owner),
         contract_id=contracts.table.columns["contract_id"].take(row_contract),
         issued_at=dates(issued_day),
         due_at=dates(issued_day + 14),
@@ -124,7 +125,7 @@ def _seasonal_times(
 
 
 def make_orders(seed: int, world: World, referrals: Referrals) -> Orders:
-    rng = rng_for(seed, "billing_orders")
+    rng = rng_for(seed, "billing_orders", world.shard.index)
     w = world.window
     start, end = world.active_span()
     years = np.maximum(end - start, 0) / (365.25 * DAY)
@@ -162,16 +163,17 @@ def make_orders(seed: int, world: World, referrals: Referrals) -> Orders:
         default=rng.integers(5 * DAY, 30 * DAY, n),
     )
     updated = np.minimum(at + delay, w.end_s - 1)
+    offset, width = world.shard.numbering.claim("billing_orders", n, 9)
     table = make_table(
         "billing_orders",
         updated // DAY,
-        order_id=ids("ORD", np.arange(1, n + 1), 9),
-        customer_id=customer_ids(owner),
+        order_id=ids("ORD", offset + np.arange(1, n + 1), width),
+        customer_id=world.ids_of(owner),
         ordered_at=timestamps(at),
         amount=money(amount),
         currency=pick(vocab.CURRENCIES, world.currency[owner]),
         channel=pick(vocab.ORDER_CHANNELS, choice(rng, vocab.ORDER_CHANNEL_WEIGHTS, n)),
-        referral_id=referral_ids(referral, valid=referral > 0),
+        referral_id=referral_ids(referral, referrals.id_width, valid=referral > 0),
         status=pick(vocab.ORDER_STATUSES, status),
         updated_at=timestamps(updated),
     )

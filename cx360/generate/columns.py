@@ -29,10 +29,16 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
-def rng_for(seed: int, domain: str) -> np.random.Generator:
+def rng_for(seed: int, domain: str, shard: int = 0) -> np.random.Generator:
     """An independent random stream per domain, so adding draws in one domain never
-    changes the data of another (and the order domains run in does not matter)."""
-    return np.random.default_rng([seed, zlib.crc32(domain.encode())])
+    changes the data of another (and the order domains run in does not matter).
+
+    Each customer shard (shards.py) has its own streams; shard 0 keeps the key of an
+    unsharded run, so runs of one shard give the same bytes as before sharding existed."""
+    key = [seed, zlib.crc32(domain.encode())]
+    if shard:
+        key.append(shard)
+    return np.random.default_rng(key)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from cx360.generate.columns import (
     rng_for,
     timestamps,
 )
-from cx360.generate.customers import YEAR_S, World, customer_ids
+from cx360.generate.customers import CUSTOMER_ID_WIDTH, YEAR_S, World
 from cx360.generate.frame import RawTable, make_table
 
 ADD_ON_SHARE = 0.20
@@ -49,7 +49,7 @@ def fee_in_currency(fee_eur: np.ndarray, currency: np.ndarray) -> np.ndarray:
 
 
 def make_contracts(seed: int, world: World) -> Contracts:
-    rng = rng_for(seed, "crm_contracts")
+    rng = rng_for(seed, "crm_contracts", world.shard.index)
     w = world.window
     main = np.flatnonzero(~world.is_prospect)
     main_start, main_end = world.life_start_s[main], world.life_end_s[main]
@@ -107,11 +107,12 @@ def make_contracts(seed: int, world: World) -> Contracts:
         np.where(suspended, np.maximum(suspended_at, start), start + rng.integers(0, HOUR, n)),
     )
     updated = np.minimum(updated, w.end_s - 1)
+    offset, width = world.shard.numbering.claim("crm_contracts", n, 8)
     table = make_table(
         "crm_contracts",
         updated // DAY,
-        contract_id=ids("K", np.arange(1, n + 1), 8),
-        customer_id=customer_ids(owner),
+        contract_id=ids("K", offset + np.arange(1, n + 1), width),
+        customer_id=world.ids_of(owner),
         product=pick(vocab.PRODUCTS, product),
         plan=pick(vocab.PLANS, plan),
         started_at=dates(start_day),
@@ -128,12 +129,13 @@ def make_contracts(seed: int, world: World) -> Contracts:
 @dataclass
 class Referrals:
     table: RawTable
-    referred: np.ndarray  # customer numbers that came through a referral
+    referred: np.ndarray  # customers (shard index) that came through a referral
     referral_number: np.ndarray  # their referral's number (REF id), aligned with `referred`
+    id_width: int  # digits of the REF ids (7 unless the run has more referrals)
 
 
-def referral_ids(numbers: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
-    return ids("REF", numbers, 7, valid=valid)
+def referral_ids(numbers: np.ndarray, width: int, valid: np.ndarray | None = None) -> pa.Array:
+    return ids("REF", numbers, width, valid=valid)
 
 
 def _best_of_three(
@@ -147,7 +149,7 @@ def _best_of_three(
 
 
 def make_referrals(seed: int, world: World) -> Referrals:
-    rng = rng_for(seed, "crm_referrals")
+    rng = rng_for(seed, "crm_referrals", world.shard.index)
     w = world.window
     referred = np.flatnonzero(world.channel == vocab.REFERRAL_CHANNEL)
     referrer, ok = _best_of_three(rng, world, referred)
@@ -167,17 +169,20 @@ def make_referrals(seed: int, world: World) -> Referrals:
     all_referred = np.concatenate([referred, np.full(lost, -1)])
     order = np.argsort(all_at, kind="stable")
     all_at, all_referrer, all_referred = all_at[order], all_referrer[order], all_referred[order]
-    number = np.arange(1, all_at.shape[0] + 1)
+    offset, width = world.shard.numbering.claim("crm_referrals", all_at.shape[0], 7)
+    number = offset + np.arange(1, all_at.shape[0] + 1)
     converted = all_referred >= 0
     # a referral that did not convert is known only by the friend's e-mail
-    friend_email = pc.binary_join_element_wise(ids("friend", number, 7), "@example.net", "")
+    friend_email = pc.binary_join_element_wise(ids("friend", number, width), "@example.net", "")
+    # customer number + 1 = the number in the id; 0 (a null id) for unconverted referrals
+    referred_number = np.where(converted, all_referred + world.shard.first + 1, 0)
     table = make_table(
         "crm_referrals",
         all_at // DAY,
-        referral_id=referral_ids(number),
-        referrer_customer_id=customer_ids(all_referrer),
-        referred_customer_id=ids("C", all_referred + 1, 8, valid=converted),
+        referral_id=referral_ids(number, width),
+        referrer_customer_id=world.ids_of(all_referrer),
+        referred_customer_id=ids("C", referred_number, CUSTOMER_ID_WIDTH, valid=converted),
         referred_email=pc.if_else(pa.array(converted), None, friend_email),
         referred_at=timestamps(all_at),
     )
-    return Referrals(table, all_referred[converted], number[converted])
+    return Referrals(table, all_referred[converted], number[converted], width)

@@ -31,6 +31,7 @@ from cx360.generate.columns import (
 from cx360.generate.frame import RawTable, make_table
 from cx360.generate.identity import e164
 from cx360.generate.network import Areas, Incidents
+from cx360.generate.shards import Shard
 
 YEAR_S = int(365.25 * DAY)
 NEVER = np.iinfo(np.int64).max // 4  # "no churn": far beyond any window
@@ -45,8 +46,10 @@ def customer_ids(numbers: np.ndarray) -> pa.Array:
 
 @dataclass
 class World:
-    """Per-customer facts shared by all domain modules (arrays of length n)."""
+    """Per-customer facts shared by all domain modules (arrays of length n, indexed by the
+    customer's position in its shard: customer number = shard.first + index)."""
 
+    shard: Shard
     n: int
     window: Window
     created_s: np.ndarray
@@ -63,6 +66,11 @@ class World:
     customer_id: pa.Array
     first_name: np.ndarray  # index into vocab.FIRST_NAMES
     last_name: np.ndarray  # index into vocab.LAST_NAMES
+    phone_offset: int  # of the phone bijection; the same in every shard (unique phones)
+
+    def ids_of(self, owner: np.ndarray) -> pa.Array:
+        """Contract customer ids of customers given by their index in this shard."""
+        return customer_ids(np.asarray(owner) + self.shard.first)
 
     def active_span(self) -> tuple[np.ndarray, np.ndarray]:
         """[start, end) seconds of each customer's relationship inside the window; prospects
@@ -94,8 +102,18 @@ def _created_times(rng: np.random.Generator, n: int, window: Window) -> np.ndarr
     return np.sort(np.minimum(created, window.end_s - 1))
 
 
-def make_world(seed: int, n: int, window: Window, areas: Areas, incidents: Incidents) -> World:
-    rng = rng_for(seed, "customers")
+def make_world(
+    seed: int,
+    shard: Shard,
+    window: Window,
+    areas: Areas,
+    incidents: Incidents,
+    phone_offset: int | None = None,
+) -> World:
+    """The customers of one shard. `phone_offset` is shard 0's (None for shard 0 itself):
+    phones are a bijection of the customer number, unique only with one offset per run."""
+    rng = rng_for(seed, "customers", shard.index)
+    n = shard.size
     created = _created_times(rng, n, window)
     segment = choice(rng, vocab.SEGMENT_WEIGHTS, n)
     channel = choice(rng, vocab.ACQUISITION_WEIGHTS, n)
@@ -116,16 +134,19 @@ def make_world(seed: int, n: int, window: Window, areas: Areas, incidents: Incid
     lifetime = 7.0 * YEAR_S * np.exp(0.6 * satisfaction) * rng.weibull(0.8, n) + 30 * DAY
     life_end = np.where(is_prospect, NEVER, life_start + lifetime.astype(np.int64))
     life_start = np.where(is_prospect, created, life_start)
-    numbers = np.arange(n)
+    numbers = shard.first + np.arange(n)  # customer numbers of the run
     has_email = rng.random(n) < 0.92
     has_phone = rng.random(n) < 0.85
     first = rng.integers(0, len(vocab.FIRST_NAMES), n)
     last = rng.integers(0, len(vocab.LAST_NAMES), n)
     email = _emails(rng, numbers, first, last, segment, has_email)
     # A bijection of the customer number onto 6xx xx xx xx / 7xx xx xx xx: unique phones.
-    offset = int(rng.integers(0, 200_000_000))
+    offset = int(rng.integers(0, 200_000_000))  # drawn in every shard: same stream layout
+    if phone_offset is not None:
+        offset = phone_offset
     phone = np.where(has_phone, 600_000_000 + (numbers * 7_919 + offset) % 200_000_000, 0)
     return World(
+        shard=shard,
         n=n,
         window=window,
         created_s=created,
@@ -142,6 +163,7 @@ def make_world(seed: int, n: int, window: Window, areas: Areas, incidents: Incid
         customer_id=customer_ids(numbers),
         first_name=first,
         last_name=last,
+        phone_offset=offset,
     )
 
 
@@ -169,7 +191,7 @@ def _emails(
 
 
 def crm_customers(seed: int, world: World, areas: Areas) -> RawTable:
-    rng = rng_for(seed, "crm_customers")
+    rng = rng_for(seed, "crm_customers", world.shard.index)
     n = world.n
     first, last = world.first_name, world.last_name
     created = world.created_s
@@ -202,18 +224,20 @@ def crm_customers(seed: int, world: World, areas: Areas) -> RawTable:
 
 
 def erasure_requests(seed: int, world: World, count: int) -> RawTable:
-    """`count` right-to-erasure requests in the last 30 days of the window (default none)."""
-    rng = rng_for(seed, "erasure_requests")
-    count = min(count, world.n)
+    """This shard's part of the run's `count` right-to-erasure requests, in the last 30 days
+    of the window (default none)."""
+    rng = rng_for(seed, "erasure_requests", world.shard.index)
+    count = min(world.shard.share_of(count), world.n)
     who = np.sort(rng.choice(world.n, size=count, replace=False)) if count else np.zeros(0, int)
     at = world.window.end_s - (rng.random(count) * 30 * DAY).astype(np.int64)
     at = np.maximum(at, world.created_s[who])
     order = np.argsort(at, kind="stable")
     who, at = who[order], at[order]
+    offset, width = world.shard.numbering.claim("erasure_requests", count, 6)
     return make_table(
         "erasure_requests",
         at // DAY,
-        request_id=ids("ERQ", np.arange(1, count + 1), 6),
-        customer_id=customer_ids(who),
+        request_id=ids("ERQ", offset + np.arange(1, count + 1), width),
+        customer_id=world.ids_of(who),
         requested_at=timestamps(at),
     )

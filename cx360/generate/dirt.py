@@ -8,6 +8,10 @@ customer reference, ...). With `dirty_rate == 0` nothing is touched.
 Defects keep the *current* truth intact where a real source would: an "updated" row is an
 older version of the row (earlier `updated_at`, earlier status) landing in an earlier batch,
 so deduplicating on the latest `updated_at` gives back the clean row.
+
+In a run of several customer shards each shard's tables get their own defects (the shard's
+random stream), unknown customer ids lie beyond the run's last customer (in no shard), and
+the report adds up the counts of all shards.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cx360.contract import Table
-from cx360.generate.columns import DAY, rng_for
+from cx360.generate.columns import DAY, Window, rng_for
 from cx360.generate.customers import CUSTOMER_ID_WIDTH, World
 from cx360.generate.frame import RawTable
 from cx360.generate.identity import messy_emails, messy_phones
+from cx360.generate.shards import Shard
 
 SHARE = {
     "resent": 0.25,  # exact duplicate in a later batch
@@ -123,14 +128,25 @@ def _customer_numbers(customer_id: pa.Array) -> np.ndarray:
 
 
 def inject(
-    raw: RawTable, table: Table, world: World, rate: float, seed: int, report: DirtReport
+    raw: RawTable,
+    table: Table,
+    rate: float,
+    seed: int,
+    report: DirtReport,
+    *,
+    shard: Shard,
+    window: Window,
+    world: World | None,
 ) -> RawTable:
-    """Return the table with defects: in-place ones on picked rows, plus extra rows."""
+    """Return the table with defects: in-place ones on picked rows, plus extra rows.
+
+    `shard` made the rows (shard 0 for the tables generated once per run); `world` holds its
+    customers, needed for the tables with contact columns (CONTACT_COLUMNS)."""
     if rate <= 0 or raw.batch_day is None or raw.num_rows == 0:
         return raw
-    rng = rng_for(seed, f"dirt:{raw.name}")
+    rng = rng_for(seed, f"dirt:{raw.name}", shard.index)
     n = raw.num_rows
-    w = world.window
+    w = window
     cols = dict(raw.columns)
     batch = raw.batch_day.copy()
 
@@ -139,6 +155,8 @@ def inject(
     report.add(raw.name, "late", late.shape[0])
 
     if raw.name in CONTACT_COLUMNS:
+        if world is None:
+            raise AssertionError(f"{raw.name}: messy identities need the shard's customers")
         _messy_identity(rng, raw.name, cols, world, rate, report)
     if raw.name in OUT_OF_RANGE:
         name, bad = OUT_OF_RANGE[raw.name]
@@ -149,7 +167,8 @@ def inject(
     if raw.name in CUSTOMER_REFERENCES:
         name = CUSTOMER_REFERENCES[raw.name]
         rows = _pick(rng, n, rate * SHARE["unknown_customer"])
-        unknown = world.n + 1 + rng.integers(0, 1_000_000, rows.shape[0])
+        # id numbers beyond the run's last customer: unknown in every shard
+        unknown = shard.total + 1 + rng.integers(0, 1_000_000, rows.shape[0])
         width = max(CUSTOMER_ID_WIDTH, len(str(int(unknown.max()))) if rows.shape[0] else 0)
         values = pc.binary_join_element_wise(
             "C", pc.utf8_lpad(pc.cast(pa.array(unknown), pa.string()), width, "0"), ""
@@ -217,6 +236,7 @@ def _messy_identity(
     rows = _pick(rng, n, rate * SHARE["messy_identity"])
     who = _customer_numbers(cols[id_col].take(pa.array(rows)))
     rows, who = rows[who >= 0], who[who >= 0]
+    who = who - world.shard.first  # the shard's rows reference the shard's customers
     if rows.shape[0] == 0:
         return
     email = world.email.take(pa.array(who))
@@ -246,13 +266,14 @@ def _messy_identity(
 
 
 def inject_bad_types(
-    strings: pa.Table, table: Table, rate: float, seed: int, report: DirtReport
+    strings: pa.Table, table: Table, rate: float, seed: int, report: DirtReport, shard: int = 0
 ) -> pa.Table:
-    """CSV only: unparseable values in typed columns of a table already rendered as text."""
+    """CSV only: unparseable values in typed columns of a table already rendered as text
+    (`shard`: index of the customer shard that made the rows)."""
     typed = [c for c in table.columns if c.type != "string" and c.name not in table.key]
     if rate <= 0 or not typed or strings.num_rows == 0:
         return strings
-    rng = rng_for(seed, f"bad_types:{table.name}")
+    rng = rng_for(seed, f"bad_types:{table.name}", shard)
     rows = _pick(rng, strings.num_rows, rate * SHARE["bad_type"])
     which = rng.integers(0, len(typed), rows.shape[0])
     for i, col in enumerate(typed):

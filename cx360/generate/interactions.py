@@ -23,7 +23,7 @@ from cx360.generate.columns import (
     timestamps,
 )
 from cx360.generate.contracts import Contracts
-from cx360.generate.customers import World, customer_ids
+from cx360.generate.customers import World
 from cx360.generate.frame import RawTable, make_table
 from cx360.generate.identity import identity_only_rows
 from cx360.generate.support import Tickets
@@ -39,7 +39,7 @@ SUPPORT = vocab.TOUCHPOINTS.index("support")
 
 
 def make_interactions(seed: int, world: World, contracts: Contracts, tickets: Tickets) -> RawTable:
-    rng = rng_for(seed, "interactions")
+    rng = rng_for(seed, "interactions", world.shard.index)
     w = world.window
     start, end = world.active_span()
     years = np.maximum(end - start, 0) / (365.25 * DAY)
@@ -106,11 +106,12 @@ def make_interactions(seed: int, world: World, contracts: Contracts, tickets: Ti
     identity_only, contact_email, contact_phone = identity_only_rows(
         rng, world, owner, IDENTITY_ONLY_SHARE
     )
+    offset, width = world.shard.numbering.claim("interactions", n, 10)
     return make_table(
         "interactions",
         at // DAY,
-        interaction_id=ids("I", np.arange(1, n + 1), 10),
-        customer_id=pc.if_else(pa.array(identity_only), None, customer_ids(owner)),
+        interaction_id=ids("I", offset + np.arange(1, n + 1), width),
+        customer_id=pc.if_else(pa.array(identity_only), None, world.ids_of(owner)),
         contact_email=contact_email,
         contact_phone=contact_phone,
         occurred_at=timestamps(at),

@@ -1,7 +1,9 @@
 """Product reviews (after purchases) and marketing / sales spend per acquisition channel.
 
 Spend follows the customers each channel actually brought in that day times the channel's
-cost per acquisition, so a CAC computed from the raw data lands near vocab's costs.
+cost per acquisition, so a CAC computed from the raw data lands near vocab's costs. The
+acquisitions are counted per customer shard and summed (`acquisitions`); the spend is drawn
+once, from the run's total (`make_marketing_spend`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from cx360.generate.columns import (
     score_on_scale,
     timestamps,
 )
-from cx360.generate.customers import World, customer_ids
+from cx360.generate.customers import World
 from cx360.generate.frame import RawTable, make_table
 
 REVIEW_SHARE = 0.15  # of completed orders
@@ -33,7 +35,7 @@ ANONYMOUS_SOURCES = (vocab.REVIEW_SOURCES.index("app_store"), vocab.REVIEW_SOURC
 
 
 def make_reviews(seed: int, world: World, orders: Orders) -> RawTable:
-    rng = rng_for(seed, "product_reviews")
+    rng = rng_for(seed, "product_reviews", world.shard.index)
     w = world.window
     reviewed = np.flatnonzero(orders.completed & (rng.random(orders.owner.shape[0]) < REVIEW_SHARE))
     owner = orders.owner[reviewed]
@@ -46,11 +48,12 @@ def make_reviews(seed: int, world: World, orders: Orders) -> RawTable:
     rating = score_on_scale(rng, world.satisfaction[owner], 1, 5, noise=0.7, skew=0.5)
     source = choice(rng, vocab.REVIEW_SOURCE_WEIGHTS, n)
     anonymous = np.isin(source, ANONYMOUS_SOURCES)
+    offset, width = world.shard.numbering.claim("product_reviews", n, 8)
     return make_table(
         "product_reviews",
         posted // DAY,
-        review_id=ids("RV", np.arange(1, n + 1), 8),
-        customer_id=pc.if_else(pa.array(anonymous), None, customer_ids(owner)),
+        review_id=ids("RV", offset + np.arange(1, n + 1), width),
+        customer_id=pc.if_else(pa.array(anonymous), None, world.ids_of(owner)),
         product=pick(vocab.ORDER_PRODUCTS, orders.product[reviewed]),
         rating=numbers(rating),
         source=pick(vocab.REVIEW_SOURCES, source),
@@ -59,15 +62,23 @@ def make_reviews(seed: int, world: World, orders: Orders) -> RawTable:
     )
 
 
-def make_marketing_spend(seed: int, world: World, window: Window) -> RawTable:
-    rng = rng_for(seed, "marketing_spend")
+def acquisitions(world: World, window: Window) -> np.ndarray:
+    """Customers of the shard who joined on each day of the window, per acquisition
+    channel: an int array (days, channels); shards add theirs up."""
     days = window.days
     channels = len(vocab.ACQUISITION_CHANNELS)
     joined = (world.created_s >= window.start_s) & (world.created_s < window.end_s)
     day_index = (world.created_s[joined] // DAY - window.start_day).astype(np.int64)
-    acquired = np.bincount(
+    return np.bincount(
         day_index * channels + world.channel[joined], minlength=days * channels
     ).reshape(days, channels)
+
+
+def make_marketing_spend(seed: int, acquired: np.ndarray, window: Window) -> RawTable:
+    """Spend per day, channel and category for `acquired` (all shards' acquisitions)."""
+    rng = rng_for(seed, "marketing_spend")
+    days = window.days
+    channels = len(vocab.ACQUISITION_CHANNELS)
     # spend leads acquisition a little and is smoother than it: a 7-day moving average
     kernel = np.ones(7) / 7
     smooth = np.stack(

@@ -25,7 +25,7 @@ from cx360.generate.columns import (
     rng_for,
     timestamps,
 )
-from cx360.generate.customers import World, customer_ids
+from cx360.generate.customers import World
 from cx360.generate.frame import RawTable, make_table
 from cx360.generate.identity import identity_only_rows
 from cx360.generate.network import Incidents
@@ -78,7 +78,9 @@ def _incident_callers(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(customer, opened_s, severity) of tickets raised by incidents in the caller's area."""
     by_area = np.argsort(world.area, kind="stable")
-    per_area = np.bincount(world.area, minlength=int(world.area.max()) + 1)
+    # every area an incident hit, even one where nobody of this shard lives (a small shard)
+    areas = max(int(world.area.max(initial=-1)), int(incidents.area.max(initial=-1))) + 1
+    per_area = np.bincount(world.area, minlength=areas)
     offset = np.cumsum(per_area) - per_area
     residents = per_area[incidents.area]
     calls = rng.binomial(residents, np.minimum(INCIDENT_CALL_RATE * incidents.severity, 1.0))
@@ -94,7 +96,7 @@ def _incident_callers(
 
 
 def make_tickets(seed: int, world: World, incidents: Incidents, staff: Staff) -> Tickets:
-    rng = rng_for(seed, "support_tickets")
+    rng = rng_for(seed, "support_tickets", world.shard.index)
     w = world.window
     start, end = world.active_span()
     years = np.maximum(end - start, 0) / (365.25 * DAY)
@@ -151,11 +153,12 @@ def make_tickets(seed: int, world: World, incidents: Incidents, staff: Staff) ->
     identity_only, requester_email, requester_phone = identity_only_rows(
         rng, world, owner, IDENTITY_ONLY_SHARE
     )
+    offset, width = world.shard.numbering.claim("support_tickets", n, 9)
     table = make_table(
         "support_tickets",
         updated // DAY,
-        ticket_id=ids("T", np.arange(1, n + 1), 9),
-        customer_id=pc.if_else(pa.array(identity_only), None, customer_ids(owner)),
+        ticket_id=ids("T", offset + np.arange(1, n + 1), width),
+        customer_id=pc.if_else(pa.array(identity_only), None, world.ids_of(owner)),
         requester_email=requester_email,
         requester_phone=requester_phone,
         channel=pick(vocab.TICKET_CHANNELS, channel),

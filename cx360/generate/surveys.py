@@ -24,7 +24,7 @@ from cx360.generate.columns import (
     score_on_scale,
     timestamps,
 )
-from cx360.generate.customers import World, customer_ids
+from cx360.generate.customers import World
 from cx360.generate.frame import RawTable, make_table
 from cx360.generate.identity import identity_only_rows
 from cx360.generate.support import Staff
@@ -87,7 +87,7 @@ def _comments(
 
 
 def make_survey_responses(seed: int, world: World) -> RawTable:
-    rng = rng_for(seed, "survey_responses")
+    rng = rng_for(seed, "survey_responses", world.shard.index)
     start, end = world.active_span()
     years = np.maximum(end - start, 0) / (365.25 * DAY)
     rate = np.where(world.is_prospect, PROSPECT_SURVEYS_PER_YEAR, SURVEYS_PER_YEAR) * years
@@ -121,13 +121,14 @@ def make_survey_responses(seed: int, world: World) -> RawTable:
     first_of_response = question == first_q[survey][response]
     has_comment = commented[response] & first_of_response & answered_score
     row_identity_only = identity_only[response]
+    offset, width = world.shard.numbering.claim("survey_responses", responses, 9)
     return make_table(
         "survey_responses",
         answered[response] // DAY,
-        response_id=ids("R", response + 1, 9),
+        response_id=ids("R", offset + response + 1, width),
         survey_id=pick(sids, question),
         question_id=pick(qids, question),
-        customer_id=pc.if_else(pa.array(row_identity_only), None, customer_ids(owner[response])),
+        customer_id=pc.if_else(pa.array(row_identity_only), None, world.ids_of(owner[response])),
         respondent_email=respondent_email.take(pa.array(response)),
         answered_at=timestamps(answered[response]),
         touchpoint=pick(vocab.TOUCHPOINTS, touchpoint[response]),

@@ -116,18 +116,28 @@ evaluated_months as (
         month_start,
         month_last_day,
         -- the as-of month is judged on the as-of day, not on a day that has not happened yet
-        least(month_last_day, as_of_date) as evaluated_last_day,
-        month_last_day <= as_of_date as is_complete_month
+        least(month_last_day, as_of_date) as evaluated_last_day
 
     from month_bounds
 
 ),
 
-coverage as (
+customer_month_states as (
 
+    -- One pass: each grid row meets the contracts overlapping its month (left join, usually
+    -- zero or one) and is aggregated back to one row. The other grid columns depend on
+    -- (customer_id, month_start) alone, so min() only carries them through. (Aggregating the
+    -- contracts first and joining the result back onto the grid cost a second hash join of the
+    -- whole grid: docs/benchmarks.md.)
     select
         evaluated_months.customer_id,
         evaluated_months.month_start,
+        min(evaluated_months.month_last_day) as month_last_day,
+        min(evaluated_months.segment) as segment,
+        min(evaluated_months.value_tier) as value_tier,
+        -- complete when the as-of day did not cut the month short
+        min(evaluated_months.month_last_day) = min(evaluated_months.evaluated_last_day)
+            as is_complete_month,
         max(
             case
                 when
@@ -139,7 +149,7 @@ coverage as (
                     then 1
                 else 0
             end
-        ) as covers_first_day,
+        ) = 1 as active_at_month_start,
         max(
             case
                 when
@@ -151,10 +161,11 @@ coverage as (
                     then 1
                 else 0
             end
-        ) as covers_last_day
+        ) = 1 as active_at_month_end,
+        min(evaluated_months.acquisition_month) = evaluated_months.month_start as acquired_in_month
 
     from evaluated_months
-    inner join contracts
+    left join contracts
         on
             evaluated_months.customer_id = contracts.customer_id
             and evaluated_months.evaluated_last_day >= contracts.started_at
@@ -163,27 +174,6 @@ coverage as (
                 or evaluated_months.month_start < contracts.ended_at
             )
     group by evaluated_months.customer_id, evaluated_months.month_start
-
-),
-
-customer_month_states as (
-
-    select
-        evaluated_months.customer_id,
-        evaluated_months.month_start,
-        evaluated_months.month_last_day,
-        evaluated_months.segment,
-        evaluated_months.value_tier,
-        evaluated_months.is_complete_month,
-        coalesce(coverage.covers_first_day, 0) = 1 as active_at_month_start,
-        coalesce(coverage.covers_last_day, 0) = 1 as active_at_month_end,
-        evaluated_months.month_start = evaluated_months.acquisition_month as acquired_in_month
-
-    from evaluated_months
-    left join coverage
-        on
-            evaluated_months.customer_id = coverage.customer_id
-            and evaluated_months.month_start = coverage.month_start
 
 )
 
