@@ -90,8 +90,8 @@ def _as_written(
     """The rows as they go to disk: contract types, or text with bad types for CSV."""
     data = raw.to_arrow(table)
     if fmt == "csv":
-        data = inject_bad_types(as_csv_text(data), table, dirty_rate, seed, report, shard)
-    return data
+        return inject_bad_types(as_csv_text(data), table, dirty_rate, seed, report, shard)
+    return _unique_dictionaries(data)
 
 
 def _by_day(
@@ -100,9 +100,7 @@ def _by_day(
     """The rows sorted by the day they arrive, and (YYYY-MM-DD, first row, row count) per
     day. Rows dated outside the window arrive on its first (initial extract) or last day.
 
-    The caller replaces its table with the sorted one: parquet output of some columns
-    depends on Arrow's memory state (docs/generator.md, Sharding), so the unsharded path
-    keeps the allocations it always had."""
+    The caller replaces its table with the sorted one."""
     day = np.clip(batch_day, window.start_day, window.end_day)
     order = np.argsort(day, kind="stable")
     data = data.take(pa.array(order))
@@ -120,8 +118,7 @@ def _unique_dictionaries(data: pa.Table) -> pa.Table:
     """Dictionary columns re-encoded where the dictionary repeats a value (pick() over a
     vocabulary with repeats, e.g. the survey id of every question). pyarrow's parquet writer
     gives such a column with nulls bytes that vary with its memory state (the values read
-    back are the same), so sharded output, written in other memory states than an unsharded
-    run's, would not be byte-for-byte reproducible."""
+    back are the same), so without it two runs with the same seed could differ byte-wise."""
     for index, column in enumerate(data.columns):
         if not pa.types.is_dictionary(column.type):
             continue
@@ -223,8 +220,6 @@ class ShardedTable:
         data = _as_written(
             raw, self.table, self.fmt, self.dirty_rate, self.seed, self.report, shard
         )
-        if self.fmt == "parquet":
-            data = _unique_dictionaries(data)
         if self._schema is None:
             self._schema = data.schema
         if data.num_rows == 0:
