@@ -28,6 +28,7 @@ from dagster_dbt import (
 )
 
 from cx360.contract import load_contract
+from cx360.dbt_runner import REFRESH_BUILD_ARGS
 from cx360.pipeline import land_step
 from cx360.publish import publish
 from orchestration.dbt_project import cx360_dbt_project
@@ -128,10 +129,13 @@ def land_raw_batches(
 def cx360_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, cx360: Cx360Resource
 ) -> Iterator[Any]:
-    """One `dbt build` for the selected models: seeds, models and tests in dependency order."""
+    """One `dbt build` for the selected models: seeds, models and data tests in dependency
+    order (unit tests run in CI, not on every refresh: cx360.dbt_runner.REFRESH_BUILD_ARGS)."""
     cx360.export_dbt_env()
     target_path = cx360.warehouse.build_db.parent / "dagster_target" / context.run.run_id[:8]
-    yield from dbt.cli(["build"], context=context, target_path=target_path).stream()
+    yield from dbt.cli(
+        ["build", *REFRESH_BUILD_ARGS], context=context, target_path=target_path
+    ).stream()
 
 
 PUBLISH_DEPS = [key for key in cx360_dbt_models.keys if key.path[0] in PUBLISHED_SCHEMAS]
