@@ -33,6 +33,14 @@ CUSTOMER_REFERENCES = {
 }
 
 
+def _rows_differing(con: duckdb.DuckDBPyConnection, left: str, right: str) -> int:
+    """Rows in one relation and not the other, duplicates counted (EXCEPT ALL both ways)."""
+    return con.execute(
+        f"select count(*) from ((select * from {left} except all select * from {right}) "
+        f"union all (select * from {right} except all select * from {left}))"
+    ).fetchone()[0]
+
+
 def _source(raw: Path, table: str) -> str:
     """A DuckDB table expression over a table's file or batch folder (typed, for parquet)."""
     for fmt in ("parquet", "csv"):
@@ -381,11 +389,7 @@ def test_daily_and_single_batches_hold_the_same_rows(tmp_path: Path) -> None:
     for name in ("support_tickets", "crm_customers", "billing_invoices"):
         single = _source(tmp_path / "single", name)
         daily = _source(tmp_path / "daily", name)
-        diff = con.execute(
-            f"select count(*) from ((select * from {single} except all select * from {daily}) "
-            f"union all (select * from {daily} except all select * from {single}))"
-        ).fetchone()[0]
-        assert diff == 0, name
+        assert _rows_differing(con, single, daily) == 0, name
 
 
 # --- correlations --------------------------------------------------------------------------
@@ -662,11 +666,7 @@ def test_shard_zero_is_the_unsharded_run(
             f"(select * from {_typed(raw, name)} where {_customer_number(column)} <= {SHARD})"
             for raw in (sharded_clean, one_shard_clean)
         )
-        diff = con.execute(
-            f"select count(*) from ((select * from {shard0} except all select * from {alone}) "
-            f"union all (select * from {alone} except all select * from {shard0}))"
-        ).fetchone()[0]
-        assert diff == 0, name
+        assert _rows_differing(con, shard0, alone) == 0, name
 
 
 def test_sharded_totals_scale_with_the_customers(
