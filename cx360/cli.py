@@ -255,8 +255,8 @@ def _bench(args: argparse.Namespace) -> int:
         regenerate=args.regenerate,
         command="cx360 " + " ".join(sys.argv[1:]),
     )
-    result = run_benchmark(config)
-    write_report(result, args.report)
+    # written after every phase, so an hours-long run cut short still leaves its figures
+    result = run_benchmark(config, on_progress=lambda partial: write_report(partial, args.report))
     print(render(result))
     print(f"written to {args.report}")
     comparison = result.lower_bound.comparison if result.lower_bound else None

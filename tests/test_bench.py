@@ -108,6 +108,42 @@ def test_memory_sampler_sees_a_child_process() -> None:
     assert sampler.peak_bytes >= during
 
 
+def test_a_failed_run_still_writes_what_it_measured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run cut short (here: landing fails) leaves a report naming the phase, the stage and the
+    error, with the stages it finished; the exception still reaches the caller."""
+    import cx360.bench.runner as runner
+
+    def failing_refresh(label, raw_dir, warehouse, clock, dbt_log):  # noqa: ANN001, ANN202
+        with clock.stage("land"):
+            raise OSError("No space left on device")
+
+    monkeypatch.setattr(runner, "timed_refresh", failing_refresh)
+    doc = tmp_path / "benchmarks.md"
+    statuses: list[str] = []
+
+    def on_progress(partial: BenchResult) -> None:
+        statuses.append(partial.status)
+        write_report(partial, doc)
+
+    config = BenchConfig(customers=40, work_dir=tmp_path / "work", seed=3, command="pytest")
+    with pytest.raises(OSError, match="No space left"):
+        run_benchmark(
+            config,
+            console=Console(file=open(tmp_path / "out.txt", "w")),  # noqa: SIM115
+            on_progress=on_progress,
+        )
+    assert statuses == [
+        "running: full refresh",
+        "failed in full refresh / land: OSError: No space left on device",
+    ]
+    text = doc.read_text()
+    assert "**failed in full refresh / land**" in text
+    assert "- status: failed in full refresh / land: OSError: No space left on device" in text
+    assert "| generate " in text
+
+
 def test_cli_has_a_bench_command() -> None:
     args = build_parser().parse_args(["bench", "--customers", "300", "--work-dir", "/tmp/x"])
     assert (args.command, args.customers, args.target) == ("bench", 300, "duckdb")
@@ -121,7 +157,19 @@ def test_cli_has_a_bench_command() -> None:
 def bench(tmp_path_factory: pytest.TempPathFactory) -> BenchResult:
     work = tmp_path_factory.mktemp("bench")
     config = BenchConfig(customers=300, work_dir=work, seed=5, command="pytest")
-    return run_benchmark(config, console=Console(file=open(work / "out.txt", "w")))  # noqa: SIM115
+    statuses: list[str] = []
+    result = run_benchmark(
+        config,
+        console=Console(file=open(work / "out.txt", "w")),  # noqa: SIM115
+        on_progress=lambda partial: statuses.append(partial.status),
+    )
+    assert statuses == [
+        "running: full refresh",
+        "running: lower bound",
+        "running: incremental day",
+        "complete",
+    ]
+    return result
 
 
 @pytest.mark.slow

@@ -97,6 +97,12 @@ def _stage_rows(result: BenchResult) -> list[str]:
         )
     full, incremental = result.full, result.incremental
     if full is None:
+        # cut short during the full refresh: the stages it finished
+        for stage in result.completed_stages[1:]:
+            rows.append(
+                f"| {stage.name} | {_seconds(stage.seconds)} | | "
+                f"{_rate(stage.rows, stage.seconds)} | {stage.peak_bytes / GIB:.2f} |"
+            )
         return rows
     for stage in full.stages:
         inc = incremental.stage(stage.name) if incremental else None
@@ -137,10 +143,14 @@ def render(result: BenchResult) -> str:
     config = result.config
     full, lb = result.full, result.lower_bound
     when = dt.datetime.fromtimestamp(result.started_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    heading = f"### {config.customers:,} customers on {config.target} ({when})"
+    if not result.is_complete:
+        heading += f" **{result.status.split(':')[0]}**"
     lines = [
-        f"### {config.customers:,} customers on {config.target} ({when})",
+        heading,
         "",
         f"- command: `{config.command or 'cx360 bench'}`",
+        *([] if result.is_complete else [f"- status: {result.status}"]),
         f"- data: {result.raw_rows:,} raw rows generated ({config.months} months, seed "
         f"{config.seed}, dirty rate {config.dirty_rate}), daily parquet batches; the full refresh "
         f"lands {full.rows_landed if full else 0:,} rows (every day before {result.last_day}, one "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,14 @@ class BenchResult:
     largest_child_bytes: int = 0
     started_at: float = field(default_factory=time.time)
     wall_seconds: float = 0.0
+    # "running: <phase>", "complete", or "failed in <stage>: <error>". A report is written after
+    # every phase (a 10 M run takes hours), so a run cut short still leaves its figures.
+    status: str = "running"
+    completed_stages: list[StageResult] = field(default_factory=list)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status == "complete"
 
     @property
     def build_to_lower_bound(self) -> float | None:
@@ -103,8 +112,16 @@ def _generate(config: BenchConfig, clock: StageClock) -> int:
     return result.total_rows
 
 
-def run_benchmark(config: BenchConfig, console: Console | None = None) -> BenchResult:
-    """The whole benchmark; raises Cx360Error (or the pipeline's StepFailed) on a failure."""
+def run_benchmark(
+    config: BenchConfig,
+    console: Console | None = None,
+    on_progress: Callable[[BenchResult], None] | None = None,
+) -> BenchResult:
+    """The whole benchmark; raises Cx360Error (or the pipeline's StepFailed) on a failure.
+
+    `on_progress(result)` is called after every phase and once more on a failure (status
+    "failed in <stage>: ..."), before the exception propagates.
+    """
     console = console or Console()
     if config.customers < 1:
         raise Cx360Error("--customers must be at least 1")
@@ -122,44 +139,69 @@ def run_benchmark(config: BenchConfig, console: Console | None = None) -> BenchR
             highlight=False,
         )
 
+    def progress(status: str) -> None:
+        result.status = status
+        result.peak_bytes = sampler.peak_bytes
+        result.largest_child_bytes = largest_child_peak_bytes()
+        result.wall_seconds = time.perf_counter() - started
+        if on_progress is not None:
+            on_progress(result)
+
     with PeakMemorySampler() as sampler:
         clock = StageClock(sampler, on_stage=show)
-        console.print(f"[bold]bench[/bold] {config.customers:,} customers in {config.work_dir}")
-        result.raw_rows = _generate(config, clock)
-        result.generate = clock.results[-1]
+        result.completed_stages = clock.results
+        phase = "generate"
+        try:
+            console.print(f"[bold]bench[/bold] {config.customers:,} customers in {config.work_dir}")
+            result.raw_rows = _generate(config, clock)
+            result.generate = clock.results[-1]
 
-        result.last_day = stage_history(config.generated_dir, config.staged_dir)
-        if config.warehouse_dir.exists():
-            shutil.rmtree(config.warehouse_dir)  # a full refresh starts from nothing
-        warehouse = Warehouse(config.warehouse_dir, config.target)
-        console.print(
-            f"[bold]full refresh[/bold] (every day up to the day before {result.last_day})"
-        )
-        result.full = timed_refresh("full refresh", config.staged_dir, warehouse, clock, dbt_log)
-
-        if config.lower_bound:
-            console.print("[bold]lower bound[/bold] (benchmarks/lower_bound.sql on the same files)")
-            published = warehouse.published_db if config.target == "duckdb" else None
-            # the stage includes the comparison; the lower bound's own time is measured inside
-            with clock.stage("lower bound + check") as info:
-                result.lower_bound = run_lower_bound(
-                    config.staged_dir,
-                    temp_dir=config.work_dir / "lower-bound-tmp",
-                    published_db=published,
-                )
-                info["rows"] = result.full.rows_landed
-
-        if config.incremental:
-            result.last_day_files = add_day(
-                config.generated_dir, config.staged_dir, result.last_day
-            )
+            phase = "full refresh"
+            result.last_day = stage_history(config.generated_dir, config.staged_dir)
+            if config.warehouse_dir.exists():
+                shutil.rmtree(config.warehouse_dir)  # a full refresh starts from nothing
+            warehouse = Warehouse(config.warehouse_dir, config.target)
             console.print(
-                f"[bold]incremental day[/bold] {result.last_day} ({result.last_day_files} files)"
+                f"[bold]full refresh[/bold] (every day up to the day before {result.last_day})"
             )
-            result.incremental = timed_refresh(
-                "incremental day", config.staged_dir, warehouse, clock, dbt_log
+            progress(f"running: {phase}")
+            result.full = timed_refresh(
+                "full refresh", config.staged_dir, warehouse, clock, dbt_log
             )
-    result.peak_bytes = sampler.peak_bytes
-    result.largest_child_bytes = largest_child_peak_bytes()
-    result.wall_seconds = time.perf_counter() - started
+
+            if config.lower_bound:
+                phase = "lower bound"
+                progress(f"running: {phase}")
+                console.print(
+                    "[bold]lower bound[/bold] (benchmarks/lower_bound.sql on the same files)"
+                )
+                published = warehouse.published_db if config.target == "duckdb" else None
+                # the stage includes the comparison; the lower bound's own time is measured inside
+                with clock.stage("lower bound + check") as info:
+                    result.lower_bound = run_lower_bound(
+                        config.staged_dir,
+                        temp_dir=config.work_dir / "lower-bound-tmp",
+                        published_db=published,
+                    )
+                    info["rows"] = result.full.rows_landed
+
+            if config.incremental:
+                phase = "incremental day"
+                result.last_day_files = add_day(
+                    config.generated_dir, config.staged_dir, result.last_day
+                )
+                progress(f"running: {phase}")
+                console.print(
+                    f"[bold]incremental day[/bold] {result.last_day} "
+                    f"({result.last_day_files} files)"
+                )
+                result.incremental = timed_refresh(
+                    "incremental day", config.staged_dir, warehouse, clock, dbt_log
+                )
+        except BaseException as error:  # noqa: BLE001 - recorded, then raised again
+            where = f"{phase} / {clock.current}" if clock.current else phase
+            message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            progress(f"failed in {where}: {type(error).__name__}: {message}"[:400])
+            raise
+        progress("complete")
     return result

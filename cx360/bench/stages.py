@@ -66,14 +66,17 @@ class StageClock:
         self.sampler = sampler
         self.results: list[StageResult] = []
         self.on_stage = on_stage
+        self.current: str | None = None  # the stage running now, named in a failure report
 
     @contextmanager
     def stage(self, name: str, rows: int | None = None) -> Iterator[dict[str, int]]:
         """`with clock.stage('land') as info: ...; info['rows'] = n` records rows afterwards."""
         info: dict[str, int] = {} if rows is None else {"rows": rows}
         self.sampler.mark()
+        self.current = name
         started = time.perf_counter()
         yield info
+        self.current = None
         result = StageResult(
             name, time.perf_counter() - started, self.sampler.mark(), info.get("rows")
         )

@@ -18,62 +18,6 @@
 
 with
 
-{% set erasure_columns = cx360_erasure_columns() %}
-{% for source_name, table_name, staging_model in cx360_staged_sources() %}
-{{ table_name }}_landed as (
-
-    select
-        _batch_name,
-        _source_row,
-        {%- if table_name in erasure_columns %}
-        case when {{ cx360_not_erased(table_name, normalised=false) }} then 0 else 1 end
-            as is_erased
-        {%- else %}
-        0 as is_erased
-        {%- endif %}
-    from {{ source(source_name, table_name) }}
-
-),
-
-{{ table_name }}_rows as (
-
-    select
-        'raw' as place,
-        '{{ table_name }}' as table_name,
-        landed._batch_name as batch_name,
-        landed._source_row as source_row,
-        case when staged._source_row is null then 1 - landed.is_erased else 0 end
-            as is_superseded,
-        case when staged._source_row is null then landed.is_erased else 0 end as is_erased
-    from {{ table_name }}_landed as landed
-    left join {{ ref(staging_model) }} as staged
-        on
-            landed._batch_name = staged._batch_name
-            and landed._source_row = staged._source_row
-    union all
-    select
-        'staging' as place,
-        '{{ table_name }}' as table_name,
-        _batch_name as batch_name,
-        _source_row as source_row,
-        0 as is_superseded,
-        0 as is_erased
-    from {{ ref(staging_model) }}
-
-),
-
-{% endfor %}
-located as (
-
-    {%- for source_name, table_name, staging_model in cx360_staged_sources() %}
-    select * from {{ table_name }}_rows
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-
-),
-
 dbt_quarantine as (
 
     select
@@ -98,34 +42,84 @@ dbt_quarantined_per_batch as (
 
 ),
 
-staged_not_quarantined as (
+{#-
+    Counted per table and batch before anything is combined: a union of every row of every
+    table (the first version) had to be held whole by the join after it, and at 10 M customers
+    that did not fit the memory limit. Each join below spills on its own.
+#}
+{% set erasure_columns = cx360_erasure_columns() %}
+{% for source_name, table_name, staging_model in cx360_staged_sources() %}
+{{ table_name }}_landed as (
 
     select
-        located.table_name,
-        located.batch_name,
-        count(*) as rows_current
-    from located
-    left join dbt_quarantine
-        on
-            located.table_name = dbt_quarantine.table_name
-            and located.batch_name = dbt_quarantine.batch_name
-            and located.source_row = dbt_quarantine.source_row
-    where located.place = 'staging' and dbt_quarantine.source_row is null
-    group by located.table_name, located.batch_name
+        _batch_name,
+        _source_row,
+        {%- if table_name in erasure_columns %}
+        case when {{ cx360_not_erased(table_name, normalised=false) }} then 0 else 1 end
+            as is_erased
+        {%- else %}
+        0 as is_erased
+        {%- endif %}
+    from {{ source(source_name, table_name) }}
 
 ),
 
-landed_per_batch as (
+{{ table_name }}_landed_per_batch as (
 
     select
-        table_name,
-        batch_name,
+        '{{ table_name }}' as table_name,
+        landed._batch_name as batch_name,
         count(*) as rows_landed,
-        sum(is_superseded) as rows_superseded,
-        sum(is_erased) as rows_erased
-    from located
-    where place = 'raw'
-    group by table_name, batch_name
+        sum(case when staged._source_row is null then 1 - landed.is_erased else 0 end)
+            as rows_superseded,
+        sum(case when staged._source_row is null then landed.is_erased else 0 end)
+            as rows_erased
+    from {{ table_name }}_landed as landed
+    left join {{ ref(staging_model) }} as staged
+        on
+            landed._batch_name = staged._batch_name
+            and landed._source_row = staged._source_row
+    group by landed._batch_name
+
+),
+
+{{ table_name }}_current_per_batch as (
+
+    select
+        '{{ table_name }}' as table_name,
+        staged._batch_name as batch_name,
+        count(*) as rows_current
+    from {{ ref(staging_model) }} as staged
+    left join dbt_quarantine
+        on
+            dbt_quarantine.table_name = '{{ table_name }}'
+            and staged._batch_name = dbt_quarantine.batch_name
+            and staged._source_row = dbt_quarantine.source_row
+    where dbt_quarantine.source_row is null
+    group by staged._batch_name
+
+),
+
+{% endfor %}
+landed_per_batch as (
+
+    {%- for source_name, table_name, staging_model in cx360_staged_sources() %}
+    select * from {{ table_name }}_landed_per_batch
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+staged_not_quarantined as (
+
+    {%- for source_name, table_name, staging_model in cx360_staged_sources() %}
+    select * from {{ table_name }}_current_per_batch
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 
 ),
 

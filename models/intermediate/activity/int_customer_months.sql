@@ -42,6 +42,60 @@ contracts as (
 
 ),
 
+contract_runs as (
+
+    -- Contracts of a customer merged into runs of continuous coverage (gaps and islands): a
+    -- contract starts a new run when it begins after every earlier one has ended. Open-ended
+    -- contracts (ended_at null) count as ending on the far-future sentinel.
+    select
+        customer_id,
+        started_at,
+        coalesce(ended_at, cast('9999-12-31' as date)) as covered_until,
+        case
+            when
+                started_at <= max(coalesce(ended_at, cast('9999-12-31' as date))) over (
+                    partition by customer_id
+                    order by started_at, ended_at
+                    rows between unbounded preceding and 1 preceding
+                )
+                then 0
+            else 1
+        end as starts_run
+
+    from contracts
+
+),
+
+numbered_runs as (
+
+    select
+        customer_id,
+        started_at,
+        covered_until,
+        sum(starts_run) over (
+            partition by customer_id
+            order by started_at, covered_until
+            rows between unbounded preceding and current row
+        ) as run_number
+
+    from contract_runs
+
+),
+
+coverage as (
+
+    -- Disjoint periods [covered_from, covered_until): a day lies in at most one of them, so a
+    -- grid row meets at most one per day it is checked on and needs no aggregate afterwards.
+    select
+        customer_id,
+        min(started_at) as covered_from,
+        max(covered_until) as covered_until
+
+    from numbered_runs
+    group by customer_id, run_number
+
+),
+
 month_offsets as (
 
     -- 0, 1, 2, ...: months after the acquisition month (var max_history_months bounds history)
@@ -124,56 +178,34 @@ evaluated_months as (
 
 customer_month_states as (
 
-    -- One pass: each grid row meets the contracts overlapping its month (left join, usually
-    -- zero or one) and is aggregated back to one row. The other grid columns depend on
-    -- (customer_id, month_start) alone, so min() only carries them through. (Aggregating the
-    -- contracts first and joining the result back onto the grid cost a second hash join of the
-    -- whole grid: docs/benchmarks.md.)
+    -- Two lookups of one disjoint coverage period each (month start, evaluated last day): the
+    -- grid streams through both joins. (The first version joined the grid to the raw contracts
+    -- and aggregated back to one row per customer and month: a hash aggregate over every grid
+    -- row, which spilled for 15 minutes at 10 M customers; docs/benchmarks.md.)
     select
         evaluated_months.customer_id,
         evaluated_months.month_start,
-        min(evaluated_months.month_last_day) as month_last_day,
-        min(evaluated_months.segment) as segment,
-        min(evaluated_months.value_tier) as value_tier,
+        evaluated_months.month_last_day,
+        evaluated_months.segment,
+        evaluated_months.value_tier,
         -- complete when the as-of day did not cut the month short
-        min(evaluated_months.month_last_day) = min(evaluated_months.evaluated_last_day)
+        evaluated_months.month_last_day = evaluated_months.evaluated_last_day
             as is_complete_month,
-        max(
-            case
-                when
-                    contracts.started_at <= evaluated_months.month_start
-                    and (
-                        contracts.ended_at is null
-                        or evaluated_months.month_start < contracts.ended_at
-                    )
-                    then 1
-                else 0
-            end
-        ) = 1 as active_at_month_start,
-        max(
-            case
-                when
-                    contracts.started_at <= evaluated_months.evaluated_last_day
-                    and (
-                        contracts.ended_at is null
-                        or evaluated_months.evaluated_last_day < contracts.ended_at
-                    )
-                    then 1
-                else 0
-            end
-        ) = 1 as active_at_month_end,
-        min(evaluated_months.acquisition_month) = evaluated_months.month_start as acquired_in_month
+        coverage_at_start.customer_id is not null as active_at_month_start,
+        coverage_at_end.customer_id is not null as active_at_month_end,
+        evaluated_months.acquisition_month = evaluated_months.month_start as acquired_in_month
 
     from evaluated_months
-    left join contracts
+    left join coverage as coverage_at_start
         on
-            evaluated_months.customer_id = contracts.customer_id
-            and evaluated_months.evaluated_last_day >= contracts.started_at
-            and (
-                contracts.ended_at is null
-                or evaluated_months.month_start < contracts.ended_at
-            )
-    group by evaluated_months.customer_id, evaluated_months.month_start
+            evaluated_months.customer_id = coverage_at_start.customer_id
+            and evaluated_months.month_start >= coverage_at_start.covered_from
+            and evaluated_months.month_start < coverage_at_start.covered_until
+    left join coverage as coverage_at_end
+        on
+            evaluated_months.customer_id = coverage_at_end.customer_id
+            and evaluated_months.evaluated_last_day >= coverage_at_end.covered_from
+            and evaluated_months.evaluated_last_day < coverage_at_end.covered_until
 
 )
 
