@@ -1,3 +1,10 @@
+{#-
+    A view on DuckDB: the grid is already a table (int_customer_months), and publish writes
+    every mart into the published file as a table anyway, so materialising it here too wrote
+    the same rows twice (28 s at 1 M customers, 428 s at 10 M: docs/benchmarks.md). Postgres
+    and Spark serve the marts where dbt builds them, so there it stays a table.
+-#}
+{{ config(materialized='view' if target.type == 'duckdb' else 'table') }}
 -- Customer-month fact behind churn and retention (kpis.md): one row per acquired customer and
 -- month from the acquisition month to the as-of month. churned_in_month = S and not active on
 -- the month's last day (L); the as-of month is provisional (is_complete_month false).
