@@ -142,6 +142,8 @@ def test_a_failed_run_still_writes_what_it_measured(
     assert "**failed in full refresh / land**" in text
     assert "- status: failed in full refresh / land: OSError: No space left on device" in text
     assert "| generate " in text
+    assert "| land (failed) | " in text  # how long the stage ran before it failed
+    assert "no incremental day in this run" in text
 
 
 def test_cli_has_a_bench_command() -> None:

@@ -139,6 +139,12 @@ def _layer_rows(full: RunResult, incremental: RunResult | None) -> list[str]:
     return rows
 
 
+def _landed_so_far(result: BenchResult) -> int:
+    """Rows the full refresh's land stage read, when the refresh did not finish."""
+    land = next((s for s in result.completed_stages if s.name == "land"), None)
+    return land.rows or 0 if land is not None else 0
+
+
 def render(result: BenchResult) -> str:
     config = result.config
     full, lb = result.full, result.lower_bound
@@ -146,6 +152,12 @@ def render(result: BenchResult) -> str:
     heading = f"### {config.customers:,} customers on {config.target} ({when})"
     if not result.is_complete:
         heading += f" **{result.status.split(':')[0]}**"
+    landed = full.rows_landed if full else _landed_so_far(result)
+    incremental_day = (
+        f"the incremental day adds {result.last_day_files} batch files"
+        if result.incremental is not None
+        else "no incremental day in this run"
+    )
     lines = [
         heading,
         "",
@@ -153,9 +165,8 @@ def render(result: BenchResult) -> str:
         *([] if result.is_complete else [f"- status: {result.status}"]),
         f"- data: {result.raw_rows:,} raw rows generated ({config.months} months, seed "
         f"{config.seed}, dirty rate {config.dirty_rate}), daily parquet batches; the full refresh "
-        f"lands {full.rows_landed if full else 0:,} rows (every day before {result.last_day}, one "
-        "backfill batch per table), the "
-        f"incremental day adds {result.last_day_files} batch files",
+        f"lands {landed:,} rows (every day before {result.last_day}, one "
+        f"backfill batch per table); {incremental_day}",
         *machine_lines(),
         "",
         *_stage_rows(result),

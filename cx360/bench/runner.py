@@ -200,6 +200,8 @@ def run_benchmark(
                 )
         except BaseException as error:  # noqa: BLE001 - recorded, then raised again
             where = f"{phase} / {clock.current}" if clock.current else phase
+            if clock.failed is not None:
+                result.completed_stages.append(clock.failed)
             message = str(error).strip().splitlines()[0] if str(error).strip() else ""
             progress(f"failed in {where}: {type(error).__name__}: {message}"[:400])
             raise

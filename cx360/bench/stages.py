@@ -67,6 +67,7 @@ class StageClock:
         self.results: list[StageResult] = []
         self.on_stage = on_stage
         self.current: str | None = None  # the stage running now, named in a failure report
+        self.failed: StageResult | None = None  # the stage that raised, if one did
 
     @contextmanager
     def stage(self, name: str, rows: int | None = None) -> Iterator[dict[str, int]]:
@@ -75,7 +76,14 @@ class StageClock:
         self.sampler.mark()
         self.current = name
         started = time.perf_counter()
-        yield info
+        try:
+            yield info
+        except BaseException:
+            # kept, so a report of a failed run says how long the stage ran before it failed
+            self.failed = StageResult(
+                f"{name} (failed)", time.perf_counter() - started, self.sampler.mark()
+            )
+            raise
         self.current = None
         result = StageResult(
             name, time.perf_counter() - started, self.sampler.mark(), info.get("rows")
