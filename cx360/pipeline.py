@@ -76,6 +76,16 @@ def check_raw(report: ValidationReport, warehouse: Warehouse) -> None:
         )
 
 
+DUCKDB_OUT_OF_MEMORY = "Out of Memory Error"
+# The two dbt threads run two queries at once on one DuckDB memory_limit; at 10 M customers two
+# large ones together did not fit where each alone does (docs/benchmarks.md).
+OUT_OF_MEMORY_HINT = (
+    "DuckDB ran out of memory: build one model at a time (CX360_THREADS=1, each query then has "
+    "the whole budget) or raise CX360_MEMORY_LIMIT (default 6GB); what does not fit spills to "
+    "disk next to the build file (docs/benchmarks.md, 'Memory at 10 M customers')"
+)
+
+
 def check_build(result: DbtBuildResult) -> None:
     if result.success:
         return
@@ -93,12 +103,13 @@ def check_build(result: DbtBuildResult) -> None:
         if failed
         else (f"dbt exited with status {result.returncode}")
     )
-    raise StepFailed(
-        "dbt build",
-        summary,
+    hint = (
         f"see the dbt log {result.log_path} and {result.target_path / 'run_results.json'}; "
-        "quarantined rows are in audit.quarantine",
+        "quarantined rows are in audit.quarantine"
     )
+    if any(DUCKDB_OUT_OF_MEMORY in node.message for node in failed):
+        hint = f"{OUT_OF_MEMORY_HINT}; {hint}"
+    raise StepFailed("dbt build", summary, hint)
 
 
 def check_marts(report: ValidationReport, warehouse: Warehouse) -> None:

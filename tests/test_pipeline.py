@@ -151,3 +151,25 @@ def test_accept_unknown_batch_is_a_clear_error(run: Run, capsys: pytest.CaptureF
     )
     assert status == 2
     assert "no landed batch named 'nope.csv'" in capsys.readouterr().err
+
+
+def test_out_of_memory_in_dbt_says_what_to_change(tmp_path: Path) -> None:
+    """A dbt node that ran out of DuckDB memory gets the hint naming the two settings; another
+    failure keeps the plain hint."""
+    from cx360.dbt_runner import DbtBuildResult, DbtNodeResult
+    from cx360.pipeline import StepFailed, check_build
+
+    def build(message: str) -> DbtBuildResult:
+        node = DbtNodeResult("model.cx360.row_conservation", "model", "error", message, None)
+        return DbtBuildResult(1, (node,), tmp_path / "dbt.log", tmp_path)
+
+    oom = "Runtime Error\n  Out of Memory Error: failed to pin block of size 256.0 KiB"
+    with pytest.raises(StepFailed) as failure:
+        check_build(build(oom))
+    text = str(failure.value)
+    assert "row_conservation" in text
+    assert "CX360_THREADS=1" in text and "CX360_MEMORY_LIMIT" in text
+
+    with pytest.raises(StepFailed) as failure:
+        check_build(build("Binder Error: column x not found"))
+    assert "CX360_THREADS" not in str(failure.value)
