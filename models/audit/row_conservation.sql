@@ -101,10 +101,16 @@ dbt_quarantined_per_batch as (
 ),
 
 {% endfor %}
-landed_per_batch as (
+{#- the per-table counts, one union each -#}
+{%- set combined_ctes = {
+    'landed_per_batch': '_landed_per_batch',
+    'staged_not_quarantined': '_current_per_batch',
+} %}
+{% for combined_name, per_table_suffix in combined_ctes.items() %}
+{{ combined_name }} as (
 
     {%- for source_name, table_name, staging_model in cx360_staged_sources() %}
-    select * from {{ table_name }}_landed_per_batch
+    select * from {{ table_name }}{{ per_table_suffix }}
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -112,17 +118,7 @@ landed_per_batch as (
 
 ),
 
-staged_not_quarantined as (
-
-    {%- for source_name, table_name, staging_model in cx360_staged_sources() %}
-    select * from {{ table_name }}_current_per_batch
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-
-),
-
+{% endfor %}
 landing_log as (
 
     select
