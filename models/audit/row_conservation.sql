@@ -45,7 +45,7 @@ dbt_quarantined_per_batch as (
 {#-
     Counted per table and batch before anything is combined: a union of every row of every
     table (the first version) had to be held whole by the join after it, and at 10 M customers
-    that did not fit the memory limit. Each join below spills on its own.
+    that did not fit the memory limit.
 #}
 {% set erasure_columns = cx360_erasure_columns() %}
 {% for source_name, table_name, staging_model in cx360_staged_sources() %}
@@ -64,22 +64,50 @@ dbt_quarantined_per_batch as (
 
 ),
 
+{{ table_name }}_located as (
+
+    -- Each raw row meets its staging row by grouping on (batch, row), not by a join: the hash
+    -- join of every raw row with its staging row had to pin more than the 6 GB budget at 10 M
+    -- customers (one 55 M-row backfill batch), while a hash aggregate spills to disk.
+    select
+        _batch_name,
+        _source_row,
+        sum(raw_rows) as raw_rows,
+        sum(staged_rows) as staged_rows,
+        sum(erased_rows) as erased_rows
+    from (
+        select
+            _batch_name,
+            _source_row,
+            1 as raw_rows,
+            0 as staged_rows,
+            is_erased as erased_rows
+        from {{ table_name }}_landed
+        union all
+        select
+            _batch_name,
+            _source_row,
+            0 as raw_rows,
+            1 as staged_rows,
+            0 as erased_rows
+        from {{ ref(staging_model) }}
+    ) as raw_and_staged
+    group by _batch_name, _source_row
+
+),
+
 {{ table_name }}_landed_per_batch as (
 
+    -- a raw row without a staging row was superseded or erased; a staging row without a raw
+    -- row adds to rows_current (below) but not to rows_landed, and so breaks the balance
     select
         '{{ table_name }}' as table_name,
-        landed._batch_name as batch_name,
-        count(*) as rows_landed,
-        sum(case when staged._source_row is null then 1 - landed.is_erased else 0 end)
-            as rows_superseded,
-        sum(case when staged._source_row is null then landed.is_erased else 0 end)
-            as rows_erased
-    from {{ table_name }}_landed as landed
-    left join {{ ref(staging_model) }} as staged
-        on
-            landed._batch_name = staged._batch_name
-            and landed._source_row = staged._source_row
-    group by landed._batch_name
+        _batch_name as batch_name,
+        sum(raw_rows) as rows_landed,
+        sum(case when staged_rows = 0 then raw_rows - erased_rows else 0 end) as rows_superseded,
+        sum(case when staged_rows = 0 then erased_rows else 0 end) as rows_erased
+    from {{ table_name }}_located
+    group by _batch_name
 
 ),
 
