@@ -21,6 +21,14 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent  # holds dbt_project.yml an
 TARGETS = ("duckdb", "postgres", "spark")
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB memory_limit for every cx360 process that writes (landing, dbt via profiles.yml,
+    publish): CX360_MEMORY_LIMIT, default 6GB. Unset, DuckDB would take 80 % of the machine in
+    each process; at 10 M customers publish did, next to the marts validation, and the kernel
+    killed it (docs/benchmarks.md)."""
+    return os.environ.get("CX360_MEMORY_LIMIT", "6GB")
+
+
 @dataclass(frozen=True)
 class Warehouse:
     root: Path

@@ -31,7 +31,6 @@ Of those 71 s, 54 s are the inserts, i.e. DuckDB writing the raw tables (about w
 from __future__ import annotations
 
 import gzip
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +50,7 @@ from cx360.landing.casting import (
     table_columns_sql,
 )
 from cx360.landing.discovery import BatchFile
+from cx360.warehouse import duckdb_memory_limit
 
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_batch_name", "VARCHAR"),
@@ -127,7 +127,7 @@ def connect(db_path: Path, temp_dir: Path) -> duckdb.DuckDBPyConnection:
     con.execute("set parquet_metadata_cache = true")
     con.execute(f"set temp_directory = {quote_literal(str(temp_dir))}")
     # same budget as dbt's profile; beyond it DuckDB spills scratch tables to temp_directory
-    memory_limit = os.environ.get("CX360_MEMORY_LIMIT", "6GB")
+    memory_limit = duckdb_memory_limit()
     con.execute(f"set memory_limit = {quote_literal(memory_limit)}")
     return con
 
