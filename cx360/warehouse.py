@@ -29,6 +29,12 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("CX360_MEMORY_LIMIT", "6GB")
 
 
+def dbt_threads() -> int:
+    """dbt threads on DuckDB and Postgres: CX360_THREADS, default 2 (profiles.yml reads the same
+    variable with the same default; this is for reports that state what a run used)."""
+    return int(os.environ.get("CX360_THREADS", "2"))
+
+
 @dataclass(frozen=True)
 class Warehouse:
     root: Path

@@ -167,6 +167,45 @@ def _vectorisable(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**converted) if converted else frame
 
 
+# Attributes through which an expectation names the columns it reads.
+_COLUMN_ATTRIBUTES = ("column", "column_A", "column_B")
+_COLUMN_LIST_ATTRIBUTES = ("column_list",)
+
+
+def _condition_columns(condition: object) -> set[str]:
+    """Columns a row condition (GX's Column(...) conditions, nested with & and |) reads."""
+    if condition is None:
+        return set()
+    if isinstance(condition, str):
+        raise ValueError(f"cannot tell which columns the row condition {condition!r} reads")
+    found: set[str] = set()
+    column = getattr(condition, "column", None)
+    if column is not None:
+        found.add(getattr(column, "name", column))
+    for nested in getattr(condition, "conditions", None) or ():
+        found |= _condition_columns(nested)
+    return found
+
+
+def columns_read_by(suite: gx.ExpectationSuite) -> list[str]:
+    """Every column the suite's expectations read, in first-use order.
+
+    Frames handed to GX hold only these: at 10 M customers, customer_360 read whole is ~17 GiB
+    of pandas, its two checked columns well under one. A string row condition (which GX parses
+    itself) cannot be resolved here and raises, rather than validating a frame without it."""
+    columns: dict[str, None] = {}
+    for expectation in suite.expectations:
+        for attribute in _COLUMN_ATTRIBUTES:
+            if (name := getattr(expectation, attribute, None)) is not None:
+                columns[name] = None
+        for attribute in _COLUMN_LIST_ATTRIBUTES:
+            for name in getattr(expectation, attribute, None) or ():
+                columns[name] = None
+        for name in sorted(_condition_columns(getattr(expectation, "row_condition", None))):
+            columns[name] = None
+    return list(columns)
+
+
 def run_suite_on_frame(
     context: AbstractDataContext,
     suite: gx.ExpectationSuite,

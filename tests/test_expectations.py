@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import great_expectations as gx
 import pandas as pd
 import pytest
 from great_expectations.data_context import AbstractDataContext
+from great_expectations.expectations.row_conditions import Column
 
 from cx360.contract import load_contract
 from expectations.context import build_context
 from expectations.marts import customer_360_suite, fct_kpi_suite
 from expectations.raw_sources import raw_checks, raw_suite, vocabulary
-from expectations.results import SuiteOutcome, run_suite_on_frame
+from expectations.results import SuiteOutcome, columns_read_by, run_suite_on_frame
 from expectations.volume import volume_suite
 
 NOW = dt.datetime(2026, 7, 1)
@@ -171,3 +173,31 @@ def test_customer_360_one_row_per_customer(context: AbstractDataContext) -> None
     assert _failed(outcome) == {("expect_column_values_to_be_unique", "customer_id")}
     counted = run_suite_on_frame(context, customer_360_suite((3, 4)), unique, asset="marts.c3")
     assert _failed(counted) == {("expect_table_row_count_to_be_between", None)}
+
+
+def test_mart_frames_hold_the_columns_their_suite_reads(context: AbstractDataContext) -> None:
+    """validate_marts reads only columns_read_by(suite) from DuckDB; a column missing from that
+    list would make GX fail the expectation for a column the frame lacks."""
+    assert set(columns_read_by(fct_kpi_suite())) == {
+        "kpi_name",
+        "period_grain",
+        "dimension_name",
+        "dimension_value",
+        "unit",
+        "value",
+        "sample_size",
+    }
+    assert columns_read_by(customer_360_suite()) == ["customer_id", "churn_risk_score"]
+    wide = _kpis(nps=-35.0, csat=74.0).assign(unread_column="x")
+    narrow = wide[columns_read_by(fct_kpi_suite())]
+    assert run_suite_on_frame(context, fct_kpi_suite(), narrow, asset="marts.k5").success
+
+    suite = gx.ExpectationSuite(name="nested_condition")
+    suite.add_expectation(
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="value",
+            min_value=0,
+            row_condition=(Column("kpi_name") == "nps") & (Column("period_grain") == "month"),
+        )
+    )
+    assert set(columns_read_by(suite)) == {"value", "kpi_name", "period_grain"}

@@ -9,7 +9,6 @@ right-to-erasure requests: benchmark data has none (`cx360 bench` generates none
 
 from __future__ import annotations
 
-import os
 import string
 import time
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ import yaml
 
 from cx360.contract import Table, load_contract
 from cx360.errors import Cx360Error
-from cx360.warehouse import PROJECT_DIR
+from cx360.warehouse import PROJECT_DIR, duckdb_memory_limit
 
 SCRIPT_PATH = PROJECT_DIR / "benchmarks" / "lower_bound.sql"
 VALUE_TIERS_SEED = PROJECT_DIR / "seeds" / "value_tier_thresholds.csv"
@@ -59,8 +58,6 @@ CUSTOMER_COLUMNS = (
     "clv_historical",
 )
 RELATIVE_TOLERANCE = 1e-9
-# the same DuckDB memory limit dbt builds with (profiles.yml reads the same variable)
-MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT = "CX360_MEMORY_LIMIT", "6GB"
 EXAMPLES_SHOWN = 5
 
 
@@ -166,7 +163,8 @@ def run_lower_bound(
     published_db: Path | None = None,
 ) -> LowerBoundResult:
     """Time the lower bound on `raw_dir`; compare with `published_db` when given."""
-    memory_limit = memory_limit or os.environ.get(MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT)
+    # the same DuckDB memory limit dbt builds with
+    memory_limit = memory_limit or duckdb_memory_limit()
     con = duckdb.connect()
     try:
         con.execute(f"set memory_limit = {_sql_literal(memory_limit)}")

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import psutil
 
-from cx360.bench.lower_bound import CUSTOMER_COLUMNS, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_VARIABLE
+from cx360.bench.lower_bound import CUSTOMER_COLUMNS
 from cx360.bench.runner import BenchResult
 from cx360.bench.stages import RunResult
-from cx360.warehouse import PROJECT_DIR
+from cx360.warehouse import PROJECT_DIR, dbt_threads, duckdb_memory_limit
 
 GIB = 2**30
 # Targets of issue 6 (docs/benchmarks.md): checked at every size, stated for 1,000,000.
@@ -69,8 +69,8 @@ def machine_lines() -> list[str]:
         f"{psutil.virtual_memory().total / GIB:.1f} GiB memory, load average at the end {load}",
         f"- software: Python {platform.python_version()}, {', '.join(versions)}; "
         f"cx360 commit {_git_commit()} (plus uncommitted changes, if any)",
-        f"- settings: dbt threads {os.environ.get('CX360_THREADS', '2')}, DuckDB memory_limit "
-        f"{os.environ.get(MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT)} (profiles.yml)",
+        f"- settings: dbt threads {dbt_threads()}, DuckDB memory_limit "
+        f"{duckdb_memory_limit()} (profiles.yml)",
     ]
 
 
