@@ -123,9 +123,12 @@ def test_a_failed_run_still_writes_what_it_measured(
     doc = tmp_path / "benchmarks.md"
     statuses: list[str] = []
 
+    texts: list[str] = []
+
     def on_progress(partial: BenchResult) -> None:
         statuses.append(partial.status)
         write_report(partial, doc)
+        texts.append(doc.read_text())
 
     config = BenchConfig(customers=40, work_dir=tmp_path / "work", seed=3, command="pytest")
     with pytest.raises(OSError, match="No space left"):
@@ -144,6 +147,7 @@ def test_a_failed_run_still_writes_what_it_measured(
     assert "| generate " in text
     assert "| land (failed) | " in text  # how long the stage ran before it failed
     assert "no incremental day in this run" in text
+    assert "the incremental day follows" in texts[0]  # while it was running
 
 
 def test_cli_has_a_bench_command() -> None:

@@ -153,11 +153,12 @@ def render(result: BenchResult) -> str:
     if not result.is_complete:
         heading += f" **{result.status.split(':')[0]}**"
     landed = full.rows_landed if full else _landed_so_far(result)
-    incremental_day = (
-        f"the incremental day adds {result.last_day_files} batch files"
-        if result.incremental is not None
-        else "no incremental day in this run"
-    )
+    if result.incremental is not None:
+        incremental_day = f"the incremental day adds {result.last_day_files} batch files"
+    elif config.incremental and result.status.startswith("running"):
+        incremental_day = "the incremental day follows"
+    else:
+        incremental_day = "no incremental day in this run"
     lines = [
         heading,
         "",
