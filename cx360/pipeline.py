@@ -76,13 +76,24 @@ def check_raw(report: ValidationReport, warehouse: Warehouse) -> None:
         )
 
 
-DUCKDB_OUT_OF_MEMORY = "Out of Memory Error"
-# The two dbt threads run two queries at once on one DuckDB memory_limit; at 10 M customers two
-# large ones together did not fit where each alone does (docs/benchmarks.md).
-OUT_OF_MEMORY_HINT = (
-    "DuckDB ran out of memory: build one model at a time (CX360_THREADS=1, each query then has "
-    "the whole budget) or raise CX360_MEMORY_LIMIT (default 6GB); what does not fit spills to "
-    "disk next to the build file (docs/benchmarks.md, 'Memory at 10 M customers')"
+# What a failed dbt node's message says about the machine, and what the operator can do.
+RESOURCE_HINTS = (
+    # The two dbt threads run two queries at once on one DuckDB memory_limit; at 10 M customers
+    # two large ones together did not fit where each alone does (docs/benchmarks.md).
+    (
+        "Out of Memory Error",
+        "DuckDB ran out of memory: build one model at a time (CX360_THREADS=1, each query then "
+        "has the whole budget) or raise CX360_MEMORY_LIMIT (default 6GB); what does not fit "
+        "spills to disk next to the build file (docs/benchmarks.md, 'Memory at 10 M customers')",
+    ),
+    # A rebuild writes each table anew before the old one is freed, and DuckDB spills there too:
+    # at 10 M customers the build file grew from 28 to 40+ GB on the second refresh.
+    (
+        "No space left on device",
+        "the disk holding the warehouse is full: the build file, its spill folder and the next "
+        "published file all live under CX360_WAREHOUSE_DIR; free space there or point it at a "
+        "larger disk (sizes at 1 M and 10 M customers: docs/benchmarks.md, 'Disk')",
+    ),
 )
 
 
@@ -107,8 +118,9 @@ def check_build(result: DbtBuildResult) -> None:
         f"see the dbt log {result.log_path} and {result.target_path / 'run_results.json'}; "
         "quarantined rows are in audit.quarantine"
     )
-    if any(DUCKDB_OUT_OF_MEMORY in node.message for node in failed):
-        hint = f"{OUT_OF_MEMORY_HINT}; {hint}"
+    for marker, resource_hint in RESOURCE_HINTS:
+        if any(marker in node.message for node in failed):
+            hint = f"{resource_hint}; {hint}"
     raise StepFailed("dbt build", summary, hint)
 
 

@@ -153,9 +153,9 @@ def test_accept_unknown_batch_is_a_clear_error(run: Run, capsys: pytest.CaptureF
     assert "no landed batch named 'nope.csv'" in capsys.readouterr().err
 
 
-def test_out_of_memory_in_dbt_says_what_to_change(tmp_path: Path) -> None:
-    """A dbt node that ran out of DuckDB memory gets the hint naming the two settings; another
-    failure keeps the plain hint."""
+def test_dbt_out_of_resources_says_what_to_change(tmp_path: Path) -> None:
+    """A dbt node that ran out of DuckDB memory gets the hint naming the two settings, one that
+    ran out of disk the hint naming the warehouse folder; another failure keeps the plain hint."""
     from cx360.dbt_runner import DbtBuildResult, DbtNodeResult
     from cx360.pipeline import StepFailed, check_build
 
@@ -170,6 +170,13 @@ def test_out_of_memory_in_dbt_says_what_to_change(tmp_path: Path) -> None:
     assert "row_conservation" in text
     assert "CX360_THREADS=1" in text and "CX360_MEMORY_LIMIT" in text
 
+    disk_full = 'IO Error: Could not write file "x.duckdb.tmp": No space left on device'
+    with pytest.raises(StepFailed) as failure:
+        check_build(build(disk_full))
+    assert "disk holding the warehouse is full" in str(failure.value)
+    assert "CX360_THREADS" not in str(failure.value)
+
     with pytest.raises(StepFailed) as failure:
         check_build(build("Binder Error: column x not found"))
     assert "CX360_THREADS" not in str(failure.value)
+    assert "warehouse is full" not in str(failure.value)
