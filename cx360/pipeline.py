@@ -92,7 +92,7 @@ RESOURCE_HINTS = (
         "No space left on device",
         "the disk holding the warehouse is full: the build file, its spill folder and the next "
         "published file all live under CX360_WAREHOUSE_DIR; free space there or point it at a "
-        "larger disk (sizes at 1 M and 10 M customers: docs/benchmarks.md, 'Disk')",
+        "larger disk (sizes at 1 M and 10 M customers: docs/benchmarks.md, 'Disk at 10 M')",
     ),
 )
 
