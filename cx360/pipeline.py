@@ -87,7 +87,7 @@ RESOURCE_HINTS = (
         "spills to disk next to the build file (docs/benchmarks.md, 'Memory at 10 M customers')",
     ),
     # A rebuild writes each table anew before the old one is freed, and DuckDB spills there too:
-    # at 10 M customers the build file grew from 28 to 40+ GB on the second refresh.
+    # at 10 M customers the build file grew from 28 to 45 GB on the second refresh.
     (
         "No space left on device",
         "the disk holding the warehouse is full: the build file, its spill folder and the next "
