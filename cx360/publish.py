@@ -22,6 +22,7 @@ import duckdb
 
 from cx360.erasure import published_row_filters
 from cx360.errors import BuildError
+from cx360.landing.casting import quote_literal
 from cx360.warehouse import Warehouse, duckdb_memory_limit
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
@@ -139,9 +140,9 @@ def publish(warehouse: Warehouse, run_id: str, *, validation_passed: bool) -> Pu
         try:
             # BI reads tables, not row order: lets DuckDB copy each table on every thread
             con.execute("set preserve_insertion_order = false")
-            con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
-            con.execute(f"set temp_directory = '{warehouse.temp_dir}'")
-            con.execute(f"attach '{warehouse.build_db}' as build (read_only)")
+            con.execute(f"set memory_limit = {quote_literal(duckdb_memory_limit())}")
+            con.execute(f"set temp_directory = {quote_literal(str(warehouse.temp_dir))}")
+            con.execute(f"attach {quote_literal(str(warehouse.build_db))} as build (read_only)")
             row_counts = _copy_schemas(con)
             con.execute("detach build")
             con.execute(PUBLISH_LOG_DDL)

@@ -176,14 +176,14 @@ def _condition_columns(condition: object) -> set[str]:
     """Columns a row condition (GX's Column(...) conditions, nested with & and |) reads."""
     if condition is None:
         return set()
-    if isinstance(condition, str):
-        raise ValueError(f"cannot tell which columns the row condition {condition!r} reads")
-    found: set[str] = set()
     column = getattr(condition, "column", None)
-    if column is not None:
-        found.add(getattr(column, "name", column))
-    for nested in getattr(condition, "conditions", None) or ():
-        found |= _condition_columns(nested)
+    nested = getattr(condition, "conditions", None)
+    if column is None and not nested:
+        # a string condition (GX keeps it as a pass-through for its own parser)
+        raise ValueError(f"cannot tell which columns the row condition {condition!r} reads")
+    found = {getattr(column, "name", column)} if column is not None else set()
+    for inner in nested or ():
+        found |= _condition_columns(inner)
     return found
 
 

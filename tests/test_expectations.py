@@ -201,3 +201,12 @@ def test_mart_frames_hold_the_columns_their_suite_reads(context: AbstractDataCon
         )
     )
     assert set(columns_read_by(suite)) == {"value", "kpi_name", "period_grain"}
+
+    by_string = gx.ExpectationSuite(name="string_condition")
+    by_string.add_expectation(
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="value", min_value=0, row_condition='kpi_name=="nps"', condition_parser="pandas"
+        )
+    )
+    with pytest.raises(ValueError, match="cannot tell which columns"):
+        columns_read_by(by_string)

@@ -19,6 +19,7 @@ import yaml
 
 from cx360.contract import Table, load_contract
 from cx360.errors import Cx360Error
+from cx360.landing.casting import quote_literal
 from cx360.warehouse import PROJECT_DIR, duckdb_memory_limit
 
 SCRIPT_PATH = PROJECT_DIR / "benchmarks" / "lower_bound.sql"
@@ -80,10 +81,6 @@ class LowerBoundResult:
     comparison: Comparison | None
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _dbt_vars() -> dict[str, str]:
     project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
     declared = project.get("vars", {})
@@ -120,7 +117,7 @@ def _raw_view_sql(raw_dir: Path, table: Table) -> str:
         for c in table.columns
         if c.required
     ]
-    file_list = ", ".join(_sql_literal(str(f.resolve())) for f in files)
+    file_list = ", ".join(quote_literal(str(f.resolve())) for f in files)
     return (
         f"create or replace temp view raw_{table.name} as\nselect\n    {columns},\n"
         f"    substr(filename, {prefix_length}) as _batch_name,\n"
@@ -167,11 +164,11 @@ def run_lower_bound(
     memory_limit = memory_limit or duckdb_memory_limit()
     con = duckdb.connect()
     try:
-        con.execute(f"set memory_limit = {_sql_literal(memory_limit)}")
+        con.execute(f"set memory_limit = {quote_literal(memory_limit)}")
         con.execute("set preserve_insertion_order = false")
         if temp_dir is not None:
             temp_dir.mkdir(parents=True, exist_ok=True)
-            con.execute(f"set temp_directory = {_sql_literal(str(temp_dir))}")
+            con.execute(f"set temp_directory = {quote_literal(str(temp_dir))}")
         started = time.perf_counter()
         build_lower_bound(con, Path(raw_dir))
         seconds = time.perf_counter() - started
@@ -179,7 +176,7 @@ def run_lower_bound(
         kpi_rows = _count(con, "lb_kpi")
         comparison = None
         if published_db is not None:
-            con.execute(f"attach {_sql_literal(str(published_db))} as published (read_only)")
+            con.execute(f"attach {quote_literal(str(published_db))} as published (read_only)")
             comparison = compare(con, "published")
         return LowerBoundResult(seconds, customers, kpi_rows, comparison)
     finally:
@@ -233,7 +230,7 @@ def _customer_differences(con: duckdb.DuckDBPyConnection, catalog: str) -> list[
 
 
 def _kpi_differences(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    names = ", ".join(_sql_literal(k) for k in KPIS_COMPARED)
+    names = ", ".join(quote_literal(k) for k in KPIS_COMPARED)
 
     def close(column: str) -> str:
         a, b = f"lb.{column}", f"mart.{column}"
