@@ -30,10 +30,16 @@
 
 {#- The rows of CTE `relation` that are new or changed since the last run (all on a full run). -#}
 {% macro cx360_changed_rows(relation) -%}
-    {%- if is_incremental() %}
-    select * from {{ relation }}
+    {#- a column the stored table lacks yet (added to the model): every row must be rewritten #}
+    {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name')
+        | map('lower') | list if is_incremental() and execute else [] -%}
+    {%- set added = model.columns.keys() | map('lower') | reject('in', stored) | list
+        if is_incremental() and execute else [] -%}
+    {%- if is_incremental() and not added %}
+    {#- columns by name on both sides: a column appended to the stored table sits at its end #}
+    select {{ model.columns.keys() | join(', ') }} from {{ relation }}
     except
-    select * from {{ this }}
+    select {{ model.columns.keys() | join(', ') }} from {{ this }}
     {%- else %}
     select * from {{ relation }}
     {%- endif %}

@@ -74,7 +74,7 @@ def fct_kpi(published: tuple[Path, Path]) -> dict[tuple[str, str, object], float
 # --- independent formulas (kpis.md), over the raw contract tables --------------------------
 
 SURVEY_ANSWERS = """
-    select r.answered_at, r.score, d.survey_type, d.scale_max
+    select r.answered_at, r.score, d.survey_type, d.scale_min, d.scale_max
     from survey_responses as r
     join survey_definitions as d using (survey_id, question_id)
     where r.score is not null
@@ -93,7 +93,9 @@ INDEPENDENT_SQL: dict[str, str] = {
         from ({SURVEY_ANSWERS}) where survey_type = 'csat' group by rollup (1)
     """,
     "ces": f"""
-        select date_trunc('month', answered_at)::date as month, avg(score) as value
+        select date_trunc('month', answered_at)::date as month,
+               -- each answer rescaled from its survey's scale to the KPI's 1-10 scale
+               avg(1 + 9 * (score - scale_min) / (scale_max - scale_min)) as value
         from ({SURVEY_ANSWERS}) where survey_type = 'ces' group by rollup (1)
     """,
     "mttr_hours": """
@@ -109,7 +111,8 @@ INDEPENDENT_SQL: dict[str, str] = {
 }
 
 # churn: S = customers with a contract covering the month's first day, L = of S none covering
-# its last day; a contract covers day d when started_at <= d < ended_at (or ended_at null).
+# the next month's first day (a contract whose last covered day is the month's last day churns
+# in that month); a contract covers day d when started_at <= d < ended_at (or ended_at null).
 CHURN_SQL = """
     with months as (
         select distinct date_trunc('month', d)::date as month
@@ -120,8 +123,9 @@ CHURN_SQL = """
         select m.month, c.customer_id,
                bool_or(c.started_at <= m.month
                        and (c.ended_at is null or c.ended_at > m.month)) as at_start,
-               bool_or(c.started_at <= last_day(m.month)
-                       and (c.ended_at is null or c.ended_at > last_day(m.month))) as at_end
+               bool_or(c.started_at <= m.month + interval 1 month
+                       and (c.ended_at is null
+                            or c.ended_at > m.month + interval 1 month)) as at_end
         from months as m cross join crm_contracts as c
         group by m.month, c.customer_id
     )
@@ -208,7 +212,7 @@ def test_every_kpi_of_the_spec_is_published(fct_kpi: dict) -> None:
         "churn_rate", "retention_rate", "referral_rate", "cac", "clv_historical", "mttr_hours",
         "first_response_hours", "first_contact_resolution_rate", "complaint_rate",
         "revenue_share_top20", "active_customers", "new_customers", "churned_customers",
-        "review_rating",
+        "review_rating", "revenue_per_customer",
     }  # fmt: skip
     published_kpis = {name for name, _, _ in fct_kpi}
     assert spec_kpis <= published_kpis, f"missing: {sorted(spec_kpis - published_kpis)}"

@@ -4,10 +4,15 @@
 
     A contract covers day d when started_at <= d and (ended_at is null or d < ended_at): ended_at
     is the first day no longer covered. active_at_month_start = a contract covers the month's
-    first day (S); active_at_month_end = a contract covers the month's last day (of S, those not
-    active then are L). The as-of month is not over: its "end" is the as-of day, flagged by
-    is_complete_month = false, so churn in it is provisional.
-    segment and value_tier are the customer's current ones (as of int_as_of).
+    first day (S); active_at_month_end = a contract covers the first day of the next month, i.e.
+    the customer is still active when the month is over (of S, those not active then are L, kpis.md
+    churn_rate): a contract whose last covered day is the month's last day churns in that month.
+    The as-of month is not over: it is judged on the day after the as-of day (a contract covering
+    the as-of day and ending then counts as lost), flagged by is_complete_month = false, so churn
+    in it is provisional.
+    value_tier is the tier the customer had in the month (int_customer_value_tiers_monthly:
+    ranked by revenue of the 12 months before it); segment is the current one (the CRM keeps no
+    segment history).
 -#}
 
 with
@@ -23,7 +28,6 @@ customer_value as (
     select
         customer_id,
         segment,
-        value_tier,
         acquired_at
 
     from {{ ref('int_customer_value') }}
@@ -109,7 +113,6 @@ acquisition_months as (
     select
         customer_value.customer_id,
         customer_value.segment,
-        customer_value.value_tier,
         cast({{ dbt.date_trunc('month', 'customer_value.acquired_at') }} as date)
             as acquisition_month,
         as_of.as_of_date
@@ -124,7 +127,6 @@ customer_months as (
     select
         acquisition_months.customer_id,
         acquisition_months.segment,
-        acquisition_months.value_tier,
         acquisition_months.acquisition_month,
         acquisition_months.as_of_date,
         cast(
@@ -146,17 +148,22 @@ customer_months as (
 month_bounds as (
 
     select
-        customer_id,
-        segment,
-        value_tier,
-        acquisition_month,
-        month_start,
+        customer_months.customer_id,
+        customer_months.segment,
+        coalesce(monthly_tiers.value_tier, {{ value_tier_unranked() }}) as value_tier,
+        customer_months.acquisition_month,
+        customer_months.month_start,
         cast(
-            {{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'month_start')) }} as date
+            {{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'customer_months.month_start')) }}
+            as date
         ) as month_last_day,
-        as_of_date
+        customer_months.as_of_date
 
     from customer_months
+    left join {{ ref('int_customer_value_tiers_monthly') }} as monthly_tiers
+        on
+            customer_months.customer_id = monthly_tiers.customer_id
+            and customer_months.month_start = monthly_tiers.month_start
 
 ),
 
@@ -169,8 +176,12 @@ evaluated_months as (
         acquisition_month,
         month_start,
         month_last_day,
-        -- the as-of month is judged on the as-of day, not on a day that has not happened yet
-        least(month_last_day, as_of_date) as evaluated_last_day
+        month_last_day = least(month_last_day, as_of_date) as is_complete_month,
+        -- still active once the month is over: covered on the next month's first day; the as-of
+        -- month is judged on the day after the as-of day, not on a day further ahead
+        cast(
+            {{ dbt.dateadd('day', 1, 'least(month_last_day, as_of_date)') }} as date
+        ) as evaluated_day
 
     from month_bounds
 
@@ -178,7 +189,7 @@ evaluated_months as (
 
 customer_month_states as (
 
-    -- Two lookups of one disjoint coverage period each (month start, evaluated last day): the
+    -- Two lookups of one disjoint coverage period each (month start, evaluated day): the
     -- grid streams through both joins. (The first version joined the grid to the raw contracts
     -- and aggregated back to one row per customer and month: a hash aggregate over every grid
     -- row, which spilled for 15 minutes at 10 M customers; docs/benchmarks.md.)
@@ -189,8 +200,7 @@ customer_month_states as (
         evaluated_months.segment,
         evaluated_months.value_tier,
         -- complete when the as-of day did not cut the month short
-        evaluated_months.month_last_day = evaluated_months.evaluated_last_day
-            as is_complete_month,
+        evaluated_months.is_complete_month,
         coverage_at_start.customer_id is not null as active_at_month_start,
         coverage_at_end.customer_id is not null as active_at_month_end,
         evaluated_months.acquisition_month = evaluated_months.month_start as acquired_in_month
@@ -204,8 +214,8 @@ customer_month_states as (
     left join coverage as coverage_at_end
         on
             evaluated_months.customer_id = coverage_at_end.customer_id
-            and evaluated_months.evaluated_last_day >= coverage_at_end.covered_from
-            and evaluated_months.evaluated_last_day < coverage_at_end.covered_until
+            and evaluated_months.evaluated_day >= coverage_at_end.covered_from
+            and evaluated_months.evaluated_day < coverage_at_end.covered_until
 
 )
 

@@ -2,7 +2,9 @@
     One row per CRM customer: what the customer told us and how we served them, as of
     int_as_of, from the stitched survey answers, tickets and interactions. "12m" windows are the
     12 months up to the as-of day: [as_of_end - 12 months, as_of_end); "90d" the 90 days up to it.
-    Averages use survey answers on their own scale (skipped questions excluded).
+    avg_csat averages answers on their survey's own scale; avg_ces averages answers rescaled to
+    the ces KPI's registry scale (int_survey_answers_scored.score_on_kpi_scale); the NPS band is
+    the one of int_survey_answers_scored. Skipped questions are excluded.
 -#}
 
 with
@@ -32,10 +34,12 @@ answers as (
         answers.response_id,
         answers.survey_type,
         answers.score,
+        answers.score_on_kpi_scale,
+        answers.nps_category,
         answers.answered_at,
         answers.answered_at >= as_of.window_12m_start as is_within_12m
 
-    from {{ ref('int_survey_answers_attributed') }} as answers
+    from {{ ref('int_survey_answers_scored') }} as answers
     cross join as_of
     where
         answers.customer_id is not null
@@ -49,6 +53,7 @@ nps_answers_ranked as (
     select
         customer_id,
         score,
+        nps_category,
         answered_at,
         row_number() over (
             partition by customer_id
@@ -66,11 +71,7 @@ last_nps as (
         customer_id,
         score as last_nps_score,
         answered_at as last_nps_at,
-        case
-            when score >= {{ var('nps_promoter_min_score') }} then 'promoter'
-            when score >= {{ var('nps_passive_min_score') }} then 'passive'
-            else 'detractor'
-        end as nps_category
+        nps_category
 
     from nps_answers_ranked
     where recency_rank = 1
@@ -82,7 +83,7 @@ survey_averages as (
     select
         customer_id,
         avg(case when survey_type = 'csat' and is_within_12m then score end) as avg_csat,
-        avg(case when survey_type = 'ces' and is_within_12m then score end) as avg_ces
+        avg(case when survey_type = 'ces' and is_within_12m then score_on_kpi_scale end) as avg_ces
 
     from answers
     group by customer_id

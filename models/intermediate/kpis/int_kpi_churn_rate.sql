@@ -1,5 +1,6 @@
--- Churn rate, month M: S = customers active on M's first day, L = those of S not active on M's
--- last day; value = 100 x L / S. Per month only (kpis.md).
+-- Churn rate, month M: S = customers active on M's first day, L = those of S not active on the
+-- first day of M + 1 (a contract whose last covered day is M's last day churns in M);
+-- value = 100 x L / S. Per month only (kpis.md).
 with
 
 customer_months as (

@@ -2,6 +2,8 @@
 -- the reporting currency) / customers with any revenue to date.
 --   grain all    all the data: lifetime revenue / customers with any revenue
 --   grain month  to the end of each month: revenue up to then / customers with revenue up to then
+-- Lifetime value to date, cumulative by definition (revenue_per_customer is the per-period KPI).
+-- value_tier per month is the tier the customer had in that month; grain all uses today's.
 with
 
 revenue_lines as (
@@ -62,13 +64,18 @@ month_events as (
     select
         customer_months_to_date.month_start as period_at,
         customer_value.segment,
-        customer_value.value_tier,
+        -- the tier the customer had in that month (point in time)
+        coalesce(monthly_tiers.value_tier, {{ value_tier_unranked() }}) as value_tier,
         customer_months_to_date.revenue_to_date as kpi_numerator,
         1 as kpi_denominator,
         1 as kpi_sample
     from customer_months_to_date
     left join customer_value
         on customer_months_to_date.customer_id = customer_value.customer_id
+    left join {{ ref('int_customer_value_tiers_monthly') }} as monthly_tiers
+        on
+            customer_months_to_date.customer_id = monthly_tiers.customer_id
+            and customer_months_to_date.month_start = monthly_tiers.month_start
 ),
 
 lifetime_events as (

@@ -1,8 +1,9 @@
 -- Customer counts per segment:
---   active_customers   customers active on the month's last day; grain all = on the last month
+--   active_customers   customers still active when the month is over (int_customer_months
+--                      active_at_month_end); grain all = on the last month
 --                      of the data (the current state, as of int_as_of)
 --   new_customers      customers acquired in the period (first contract start or purchase)
---   churned_customers  customers active on a month's first day and not on its last (churn's L)
+--   churned_customers  customers active on a month's first day and not once it is over (churn's L)
 with
 
 customer_months as (

@@ -10,9 +10,9 @@ events as (
     select
         {{ to_reporting_time('answered_at') }} as period_at,
         segment,
-        coalesce(score_0_100, 0) as kpi_numerator,
-        {{ kpi_flag('score is not null') }} as kpi_denominator,
-        {{ kpi_flag('score is not null') }} as kpi_sample
+        coalesce(score_on_kpi_scale, 0) as kpi_numerator,
+        {{ kpi_flag('score_on_kpi_scale is not null') }} as kpi_denominator,
+        {{ kpi_flag('score_on_kpi_scale is not null') }} as kpi_sample
     from answers
 )
 

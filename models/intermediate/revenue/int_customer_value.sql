@@ -59,13 +59,13 @@ revenue as (
 
     select
         revenue_lines.customer_id,
-        sum(revenue_lines.amount_reporting) as revenue_lifetime,
+        sum({{ cx360_exact('revenue_lines.amount_reporting') }}) as revenue_lifetime,
         sum(
             case
                 when
                     revenue_lines.revenue_at
                     >= {{ dbt.dateadd('month', -12, 'as_of.as_of_end') }}
-                    then revenue_lines.amount_reporting
+                    then {{ cx360_exact('revenue_lines.amount_reporting') }}
                 else 0
             end
         ) as revenue_12m
@@ -108,53 +108,11 @@ customer_revenue as (
 
 ),
 
-ranked as (
+tiers as (
 
-    select
-        customer_id,
-        case
-            when revenue_12m > 0
-                then (
-                    rank() over (
-                        partition by case when revenue_12m > 0 then 1 else 0 end
-                        order by revenue_12m desc
-                    ) - 1
-                ) * 1.0
-                / sum(case when revenue_12m > 0 then 1 else 0 end) over ()
-            else 1.0
-        end as share_ranked_above
-
-    from customer_revenue
-
-),
-
-tier_thresholds as (
-
-    select
-        value_tier,
-        max_share_ranked_above,
-        max(max_share_ranked_above) over () as top_threshold
-
-    from {{ ref('value_tier_thresholds') }}
-
-),
-
-tier_candidates as (
-
-    select
-        ranked.customer_id,
-        tier_thresholds.value_tier,
-        row_number() over (
-            partition by ranked.customer_id
-            order by tier_thresholds.max_share_ranked_above
-        ) as tier_order
-
-    from ranked
-    inner join tier_thresholds
-        on
-            ranked.share_ranked_above < tier_thresholds.max_share_ranked_above
-            -- the last tier takes everybody left, including customers without revenue
-            or tier_thresholds.max_share_ranked_above = tier_thresholds.top_threshold
+    select * from (
+        {{ value_tiers('customer_revenue') | indent(8) }}
+    ) as tiers
 
 ),
 
@@ -169,13 +127,11 @@ valued as (
         customer_revenue.first_purchase_at,
         customer_revenue.revenue_lifetime,
         customer_revenue.revenue_12m,
-        tier_candidates.value_tier
+        tiers.value_tier
 
     from customer_revenue
-    left join tier_candidates
-        on
-            customer_revenue.customer_id = tier_candidates.customer_id
-            and tier_candidates.tier_order = 1
+    left join tiers
+        on customer_revenue.customer_id = tiers.customer_id
 
 )
 

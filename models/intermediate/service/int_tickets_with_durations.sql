@@ -1,6 +1,8 @@
 -- Support tickets (attributed to a CRM customer where possible) with the durations and flags
--- the service KPIs need. First-contact resolution rule (documented in the yml): resolved,
--- never reopened, and no repeat contact on the same issue within var fcr_repeat_contact_days.
+-- the service KPIs need. First-contact resolution rule (documented in the yml, kpis.md):
+-- resolved, never reopened, and exactly one agent-handled contact: no other agent-handled
+-- contact on the same issue within var fcr_repeat_contact_days. Self-service sessions (var
+-- self_service_channels: web, app) reach no agent and are not contacts.
 with
 
 tickets as (
@@ -15,8 +17,9 @@ customer_value as (
     select * from {{ ref('int_customer_value') }}
 ),
 
--- A later ticket of the same customer in the same category, or an inbound support interaction,
--- within the window means the customer had to come back: not resolved at first contact.
+-- A later ticket of the same customer in the same category, or an inbound support interaction
+-- through an agent-handled channel, within the window means the customer had to come back:
+-- not resolved at first contact.
 repeat_tickets as (
     select distinct first_ticket.ticket_id
     from tickets as first_ticket
@@ -38,6 +41,11 @@ repeat_interactions as (
             tickets.customer_id = interactions.customer_id
             and interactions.touchpoint = 'support'
             and interactions.direction = 'inbound'
+            and interactions.channel not in (
+                {%- for channel in var('self_service_channels') %}
+                '{{ channel }}'{% if not loop.last %},{% endif %}
+                {%- endfor %}
+            )
             and tickets.opened_at < interactions.occurred_at
             and interactions.occurred_at <= {{ dbt.dateadd(
                 'day', var('fcr_repeat_contact_days'), 'tickets.opened_at') }}

@@ -11,6 +11,16 @@ customer_value as (
     select * from {{ ref('int_customer_value') }}
 ),
 
+-- The scale each score KPI is published on (KPI registry): answers of surveys on different
+-- scales are rescaled to it before anything averages them.
+kpi_scales as (
+    select
+        kpi_name,
+        cast(scale_min as {{ cx360_type_double() }}) as kpi_scale_min,
+        cast(scale_max as {{ cx360_type_double() }}) as kpi_scale_max
+    from {{ ref('kpi_registry') }}
+),
+
 scored as (
     select
         answers.response_id,
@@ -27,7 +37,12 @@ scored as (
         answers.scale_min,
         answers.scale_max,
         customer_value.segment,
-        customer_value.value_tier,
+        -- the tier the customer had in the answer's month (point in time); null when the
+        -- answer has no customer
+        case
+            when customer_value.customer_id is not null
+                then coalesce(monthly_tiers.value_tier, {{ value_tier_unranked() }})
+        end as value_tier,
         case
             when answers.survey_type != 'nps' or answers.score is null then null
             when answers.score >= {{ var('nps_promoter_min_score') }} then 'promoter'
@@ -43,10 +58,31 @@ scored as (
             else
                 100.0 * (answers.score - answers.scale_min)
                 / (answers.scale_max - answers.scale_min)
-        end as score_0_100
+        end as score_0_100,
+        -- the answer rescaled linearly from its survey's scale to its KPI's registry scale
+        case
+            when answers.score is null or answers.scale_max = answers.scale_min then null
+            else
+                kpi_scales.kpi_scale_min
+                + (kpi_scales.kpi_scale_max - kpi_scales.kpi_scale_min)
+                * (answers.score - answers.scale_min)
+                / (answers.scale_max - answers.scale_min)
+        end as score_on_kpi_scale
     from answers
     left join customer_value
         on answers.customer_id = customer_value.customer_id
+    left join {{ ref('int_customer_value_tiers_monthly') }} as monthly_tiers
+        on
+            answers.customer_id = monthly_tiers.customer_id
+            and {{ kpi_period_start('month', to_reporting_time('answers.answered_at')) }}
+            = monthly_tiers.month_start
+    left join kpi_scales
+        on
+            kpi_scales.kpi_name = case answers.survey_type
+                when 'ces' then 'ces'
+                when 'loyalty' then 'loyalty_index'
+                when 'pillar' then 'pillar_score'
+            end
 )
 
 select * from scored

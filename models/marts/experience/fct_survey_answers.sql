@@ -41,7 +41,9 @@ final as (
         answers.scale_max,
         answers.score_0_100,
         answers.nps_category,
-        answers.is_satisfied
+        answers.is_satisfied,
+        -- last: a column added to an incremental fact goes at its end
+        answers.score_on_kpi_scale
     from answers
     left join erased_customers
         on answers.customer_id = erased_customers.customer_id

@@ -38,7 +38,7 @@ answer_stats as (
         sum({{ kpi_flag("survey_type = 'csat'") }}) as csat_answers,
         sum({{ kpi_flag('is_satisfied') }}) as csat_satisfied,
         sum({{ kpi_flag("survey_type = 'ces'") }}) as ces_answers,
-        sum(case when survey_type = 'ces' then score else 0 end) as ces_score_sum,
+        sum(case when survey_type = 'ces' then score_on_kpi_scale else 0 end) as ces_score_sum,
         sum({{ kpi_flag("survey_type in ('nps', 'csat', 'ces')") }}) as experience_answers,
         sum({{ kpi_flag(is_negative_experience) }}) as negative_experiences
     from answers
