@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cx360.errors import DISK_FULL_MARKERS
 from cx360.warehouse import PROJECT_DIR, Warehouse
 from expectations.results import ExpectationOutcome, SuiteOutcome
 
@@ -41,6 +42,8 @@ class DbtBuildResult:
     nodes: tuple[DbtNodeResult, ...]
     log_path: Path
     target_path: Path
+    # The first output line reporting an exhausted disk or memory (the build stops there).
+    resource_line: str | None = None
 
     @property
     def success(self) -> bool:
@@ -82,7 +85,7 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def _read_run_results(target_path: Path) -> tuple[DbtNodeResult, ...]:
+def read_run_results(target_path: Path) -> tuple[DbtNodeResult, ...]:
     path = target_path / "run_results.json"
     if not path.exists():
         return ()
@@ -113,7 +116,8 @@ def dbt_build(
     echo: Callable[[str], None] = print,
 ) -> DbtBuildResult:
     """The refresh's `dbt build` (REFRESH_BUILD_ARGS) against `warehouse`, each output line
-    passed to `echo` as it comes."""
+    passed to `echo` as it comes. On the first line saying the disk is full dbt is stopped:
+    every later node would fail the same way, in pages of log."""
     warehouse.ensure_dirs()
     target_path, log_path = dbt_paths(warehouse)
     (target_path / "run_results.json").unlink(missing_ok=True)  # never read a stale result
@@ -144,9 +148,19 @@ def dbt_build(
         bufsize=1,
     ) as process:
         assert process.stdout is not None
+        resource_line = None
         for line in process.stdout:
+            if resource_line is not None:
+                continue  # drained unread until dbt has stopped
             echo(line.rstrip("\n"))
+            if any(marker in line for marker in DISK_FULL_MARKERS):
+                resource_line = line.strip()
+                process.terminate()
         returncode = process.wait()
     return DbtBuildResult(
-        returncode, _read_run_results(target_path), log_path / "dbt.log", target_path
+        returncode,
+        read_run_results(target_path),
+        log_path / "dbt.log",
+        target_path,
+        resource_line,
     )

@@ -167,7 +167,12 @@ def _load_all(
                     entry.rows_quarantined += batch_counts.rows_quarantined
         con.commit()
     except BaseException:
-        con.rollback()
+        try:
+            con.rollback()
+        except duckdb.Error as rollback_error:
+            # After a fatal error (disk full) DuckDB refuses the rollback too; the first error
+            # is the cause to report, the transaction dies with the connection anyway.
+            log.debug("rollback after a failed landing also failed: %s", rollback_error)
         for entry in report.tables:
             entry.rows_read = entry.rows_accepted = entry.rows_quarantined = 0
         raise
