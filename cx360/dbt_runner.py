@@ -9,6 +9,7 @@ start-up (~5 s) is paid once.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -109,6 +110,22 @@ def read_run_results(target_path: Path) -> tuple[DbtNodeResult, ...]:
 REFRESH_BUILD_ARGS: tuple[str, ...] = ("--exclude-resource-type", "unit_test")
 
 
+# dbt prints a node's error text only in its end-of-run summary; a node error while the disk
+# holding the warehouse has less than this free is taken for a full disk.
+DISK_NEARLY_FULL_BYTES = 16 * 1024 * 1024
+
+
+def _disk_full_line(line: str, warehouse: Warehouse) -> str | None:
+    """The line, with the marker, when it says the disk is full; else None."""
+    if any(marker in line for marker in DISK_FULL_MARKERS):
+        return line.strip()
+    if " ERROR " in line:
+        free = shutil.disk_usage(warehouse.root).free
+        if free < DISK_NEARLY_FULL_BYTES:
+            return f"{line.strip()} ({DISK_FULL_MARKERS[0]}: {free:,} bytes free)"
+    return None
+
+
 def dbt_build(
     warehouse: Warehouse,
     *,
@@ -153,8 +170,8 @@ def dbt_build(
             if resource_line is not None:
                 continue  # drained unread until dbt has stopped
             echo(line.rstrip("\n"))
-            if any(marker in line for marker in DISK_FULL_MARKERS):
-                resource_line = line.strip()
+            resource_line = _disk_full_line(line, warehouse)
+            if resource_line is not None:
                 process.terminate()
         returncode = process.wait()
     return DbtBuildResult(

@@ -243,7 +243,7 @@ def _run(state: RunState, steps: Sequence[Step]) -> None:
             with resource_errors(step.name, warehouse.root):
                 step.run(state)
         headings.done()
-    except Cx360Error:
+    except StepFailed:
         # What landed explains most validation failures (a batch mostly quarantined).
         if state.landing_report is not None:
             print_landing_report(state.landing_report, console=console)

@@ -185,3 +185,27 @@ def test_a_truncated_gzip_and_a_parquet_without_footer_are_incomplete(tmp_path: 
     text = "\n".join(warnings)
     assert "2026-04-01.csv.gz: incomplete, not a whole gzip stream" in text
     assert "2026-04-02.parquet: incomplete, no parquet footer" in text
+
+
+def test_deleted_renamed_and_out_of_order_batches_are_reported(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw, as_folders=True, batch="2026-01-05")
+    warehouse = Warehouse(tmp_path / "wh")
+    land(raw, warehouse, progress=False)
+    folder = raw / "support_tickets"
+    # renamed to an earlier day: same content, a name that sorts before the landed batch
+    (folder / "2026-01-05.csv").rename(folder / "2026-01-01.csv")
+    report = land(raw, warehouse, progress=False)
+    text = "\n".join(report.warnings)
+    assert (
+        "support_tickets/2026-01-05.csv: landed earlier, no longer in the raw folder; their rows "
+        "stay" in text
+    )
+    assert (
+        "support_tickets/2026-01-01.csv: same content as the landed support_tickets/2026-01-05.csv"
+        in text
+    )
+    assert "support_tickets/2026-01-01.csv: out of time order, sorts before the landed" in text
+    assert {"support_tickets/2026-01-01.csv", "support_tickets/2026-01-05.csv"} <= _landed(
+        warehouse
+    )

@@ -380,3 +380,46 @@ def _check_columns(batch: BatchFile, table: Table) -> tuple[str, ...]:
             "(comma-separated; names are case-sensitive; values may be empty unless required)",
         )
     return tuple(c for c in batch.header if c not in set(table.column_names))
+
+
+def delivery_warnings(
+    batches: dict[str, list[BatchFile]], held: dict[tuple[str, str], str]
+) -> list[str]:
+    """What the raw folder says about batches the warehouse already holds (docs/operations.md,
+    "Deleted and renamed batches"):
+
+    - a held batch no longer in the raw folder keeps its rows (the raw folder is an inbox, not
+      a mirror; a row is withdrawn by a corrected batch under the same name, or erasure);
+    - a new batch with the same content as a held one under another name is a rename: it
+      lands again under its new name;
+    - a new batch whose name sorts before the table's last held batch arrives out of time
+      order: where two versions of a record have the same updated_at, the later batch name
+      wins, so its rows count as older than those of batches already landed.
+    """
+    warnings: list[str] = []
+    for table, files in batches.items():
+        held_names = {name: sha for (t, name), sha in held.items() if t == table}
+        present = {b.batch_name for b in files}
+        gone = sorted(set(held_names) - present)
+        if gone:
+            warnings.append(
+                f"{_files_phrase(gone)}: landed earlier, no longer in the raw folder; their rows "
+                "stay (a corrected batch under the same name replaces them)"
+            )
+        by_content = {sha: name for name, sha in held_names.items()}
+        last_held = max(held_names, default=None)
+        for batch in files:
+            if batch.batch_name in held_names:
+                continue
+            renamed_from = by_content.get(batch.sha256)
+            if renamed_from is not None and renamed_from != batch.batch_name:
+                warnings.append(
+                    f"{batch.batch_name}: same content as the landed {renamed_from} (renamed?); "
+                    "landed again under the new name"
+                )
+            if last_held is not None and batch.batch_name < last_held:
+                warnings.append(
+                    f"{batch.batch_name}: out of time order, sorts before the landed "
+                    f"{last_held}; where versions tie on updated_at its rows count as older"
+                )
+    return warnings
