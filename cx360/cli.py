@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from cx360.errors import Cx360Error
+from cx360.errors import Cx360Error, ExitCode, exit_code
 from cx360.warehouse import TARGETS
 
 
@@ -194,25 +194,36 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
         return 0
     if args.command == "land":
+        from cx360.errors import resource_errors
         from cx360.landing import land
+        from cx360.lease import new_run_id, warehouse_lease
         from cx360.reporting import print_landing_report
         from cx360.warehouse import Warehouse
 
-        report = land(args.raw_dir, Warehouse(args.warehouse_dir, args.target))
+        warehouse = Warehouse(args.warehouse_dir, args.target)
+        with warehouse_lease(warehouse.root, new_run_id()), resource_errors("land", warehouse.root):
+            report = land(args.raw_dir, warehouse)
         print_landing_report(report)
         return 0
     if args.command == "run":
-        from cx360.pipeline import run_pipeline
+        from cx360.lease import new_run_id, warehouse_lease
         from cx360.warehouse import Warehouse
 
-        return run_pipeline(args.raw_dir, Warehouse(args.warehouse_dir, args.target))
+        warehouse = Warehouse(args.warehouse_dir, args.target)
+        run_id = new_run_id()
+        # The lease first: a second run exits at once, before the pipeline's slow imports.
+        with warehouse_lease(warehouse.root, run_id):
+            from cx360.pipeline import run_pipeline
+
+            return run_pipeline(args.raw_dir, warehouse, run_id=run_id)
     if args.command == "accept":
+        from cx360.lease import new_run_id, warehouse_lease
         from cx360.validation import accept_batch
         from cx360.warehouse import Warehouse
 
-        count = accept_batch(
-            Warehouse(args.warehouse_dir, args.target), args.batch, reason=args.reason
-        )
+        warehouse = Warehouse(args.warehouse_dir, args.target)
+        with warehouse_lease(warehouse.root, new_run_id()):
+            count = accept_batch(warehouse, args.batch, reason=args.reason)
         print(f"accepted {count} batch(es) named {args.batch}; the next run will not block on it")
         return 0
     if args.command == "ui":
@@ -272,10 +283,10 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(args)
     except Cx360Error as err:
         print(f"cx360 {args.command}: error: {err}", file=sys.stderr)
-        return 2
+        return exit_code(err)
     except KeyboardInterrupt:
         print(f"cx360 {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":

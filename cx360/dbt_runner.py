@@ -9,12 +9,14 @@ start-up (~5 s) is paid once.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cx360.errors import DISK_FULL_MARKERS
 from cx360.warehouse import PROJECT_DIR, Warehouse
 from expectations.results import ExpectationOutcome, SuiteOutcome
 
@@ -41,6 +43,8 @@ class DbtBuildResult:
     nodes: tuple[DbtNodeResult, ...]
     log_path: Path
     target_path: Path
+    # The first output line reporting an exhausted disk or memory (the build stops there).
+    resource_line: str | None = None
 
     @property
     def success(self) -> bool:
@@ -82,7 +86,7 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def _read_run_results(target_path: Path) -> tuple[DbtNodeResult, ...]:
+def read_run_results(target_path: Path) -> tuple[DbtNodeResult, ...]:
     path = target_path / "run_results.json"
     if not path.exists():
         return ()
@@ -106,6 +110,22 @@ def _read_run_results(target_path: Path) -> tuple[DbtNodeResult, ...]:
 REFRESH_BUILD_ARGS: tuple[str, ...] = ("--exclude-resource-type", "unit_test")
 
 
+# dbt prints a node's error text only in its end-of-run summary; a node error while the disk
+# holding the warehouse has less than this free is taken for a full disk.
+DISK_NEARLY_FULL_BYTES = 16 * 1024 * 1024
+
+
+def _disk_full_line(line: str, warehouse: Warehouse) -> str | None:
+    """The line, with the marker, when it says the disk is full; else None."""
+    if any(marker in line for marker in DISK_FULL_MARKERS):
+        return line.strip()
+    if " ERROR " in line:
+        free = shutil.disk_usage(warehouse.root).free
+        if free < DISK_NEARLY_FULL_BYTES:
+            return f"{line.strip()} ({DISK_FULL_MARKERS[0]}: {free:,} bytes free)"
+    return None
+
+
 def dbt_build(
     warehouse: Warehouse,
     *,
@@ -113,7 +133,8 @@ def dbt_build(
     echo: Callable[[str], None] = print,
 ) -> DbtBuildResult:
     """The refresh's `dbt build` (REFRESH_BUILD_ARGS) against `warehouse`, each output line
-    passed to `echo` as it comes."""
+    passed to `echo` as it comes. On the first line saying the disk is full dbt is stopped:
+    every later node would fail the same way, in pages of log."""
     warehouse.ensure_dirs()
     target_path, log_path = dbt_paths(warehouse)
     (target_path / "run_results.json").unlink(missing_ok=True)  # never read a stale result
@@ -144,9 +165,19 @@ def dbt_build(
         bufsize=1,
     ) as process:
         assert process.stdout is not None
+        resource_line = None
         for line in process.stdout:
+            if resource_line is not None:
+                continue  # drained unread until dbt has stopped
             echo(line.rstrip("\n"))
+            resource_line = _disk_full_line(line, warehouse)
+            if resource_line is not None:
+                process.terminate()
         returncode = process.wait()
     return DbtBuildResult(
-        returncode, _read_run_results(target_path), log_path / "dbt.log", target_path
+        returncode,
+        read_run_results(target_path),
+        log_path / "dbt.log",
+        target_path,
+        resource_line,
     )

@@ -1,25 +1,35 @@
 """The refresh, write-audit-publish: land -> validate raw -> dbt build -> validate marts ->
 publish -> summary.
 
-The one implementation: `cx360 run` calls run_pipeline(); the Dagster assets in orchestration/
-call the same step functions (land_step, validate_raw, validate_marts, publish) one asset at a
-time. Every failure stops the run before publish, so the published warehouse BI reads only ever
-changes to a fully validated build.
+The one implementation: STEPS is the ordered step list `cx360 run` executes (run_pipeline());
+the Dagster assets in orchestration/ call the same step functions (land_step, validate_raw,
+record_build, validate_marts, publish) one asset at a time, under the same warehouse lease
+(cx360/lease.py). Every failure stops the run before publish, so the published warehouse BI
+reads only ever changes to a fully validated build.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import time
-import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from cx360.dbt_runner import DbtBuildResult, dbt_build
-from cx360.errors import BuildError, Cx360Error
+from cx360.errors import (
+    BuildError,
+    Cx360Error,
+    ExitCode,
+    WarehouseBusy,
+    killed_child,
+    resource_error_in,
+    resource_errors,
+)
 from cx360.kpi_summary import print_kpi_summary
+from cx360.lease import new_run_id, warehouse_lease
 from cx360.publish import publish
 from cx360.validation import (
     ValidationReport,
@@ -39,15 +49,13 @@ FAILED_NODES_SHOWN = 10
 
 
 class StepFailed(BuildError):
-    """A pipeline step failed; `step` names it, the hint says where to look."""
+    """A pipeline step failed; `step` names it, the hint says where to look. A failed check
+    (blocked=True) exits 1, anything else (a dbt model error) 5."""
 
-    def __init__(self, step: str, message: str, hint: str) -> None:
+    def __init__(self, step: str, message: str, hint: str, *, blocked: bool = True) -> None:
         super().__init__(f"{step} failed: {message}", hint)
         self.step = step
-
-
-def new_run_id() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+        self.exit_code = ExitCode.BLOCKED if blocked else ExitCode.FAILED
 
 
 def land_step(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True) -> LandingReport:
@@ -76,31 +84,18 @@ def check_raw(report: ValidationReport, warehouse: Warehouse) -> None:
         )
 
 
-# What a failed dbt node's message says about the machine, and what the operator can do.
-RESOURCE_HINTS = (
-    # The two dbt threads run two queries at once on one DuckDB memory_limit; at 10 M customers
-    # two large ones together did not fit where each alone does (docs/benchmarks.md).
-    (
-        "Out of Memory Error",
-        "DuckDB ran out of memory: build one model at a time (CX360_THREADS=1, each query then "
-        "has the whole budget) or raise CX360_MEMORY_LIMIT (default 6GB); what does not fit "
-        "spills to disk next to the build file (docs/benchmarks.md, 'Memory at 10 M customers')",
-    ),
-    # A rebuild writes each table anew before the old one is freed, and DuckDB spills there too:
-    # at 10 M customers the build file grew from 28 to 45 GB on the second refresh.
-    (
-        "No space left on device",
-        "the disk holding the warehouse is full: the build file, its spill folder and the next "
-        "published file all live under CX360_WAREHOUSE_DIR; free space there or point it at a "
-        "larger disk (sizes at 1 M and 10 M customers: docs/benchmarks.md, 'Disk at 10 M')",
-    ),
-)
-
-
-def check_build(result: DbtBuildResult) -> None:
+def check_build(result: DbtBuildResult, warehouse: Warehouse) -> None:
+    """Raise when the build failed: out of disk or memory (OutOfResources, one line), a dbt
+    killed by a signal, failed data tests (blocked) or failed models."""
     if result.success:
         return
     failed = result.failed_nodes
+    for text in (result.resource_line or "", *(n.message for n in failed)):
+        found = resource_error_in(text, "dbt build", warehouse.root)
+        if found is not None:
+            raise found
+    if result.returncode < 0:
+        raise killed_child("dbt build", "dbt", result.returncode, warehouse.root)
     listed = "\n".join(
         f"  - {n.unique_id}: {n.status} {n.message}" for n in failed[:FAILED_NODES_SHOWN]
     )
@@ -118,10 +113,8 @@ def check_build(result: DbtBuildResult) -> None:
         f"see the dbt log {result.log_path} and {result.target_path / 'run_results.json'}; "
         "quarantined rows are in audit.quarantine"
     )
-    for marker, resource_hint in RESOURCE_HINTS:
-        if any(marker in node.message for node in failed):
-            hint = f"{resource_hint}; {hint}"
-    raise StepFailed("dbt build", summary, hint)
+    only_tests = bool(failed) and all(n.resource_type == "test" for n in failed)
+    raise StepFailed("dbt build", summary, hint, blocked=only_tests)
 
 
 def check_marts(report: ValidationReport, warehouse: Warehouse) -> None:
@@ -137,6 +130,84 @@ def check_marts(report: ValidationReport, warehouse: Warehouse) -> None:
 def _echo(console: Console, text: str) -> None:
     """Print as is: no rich markup, highlighting or re-wrapping of dbt's and our messages."""
     console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class RunState:
+    """What one run carries from step to step."""
+
+    raw_dir: Path
+    warehouse: Warehouse
+    run_id: str
+    console: Console
+    progress: bool = True
+    gx_context: Any = None
+    landing_report: LandingReport | None = None
+    published: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the refresh: `run` does the work and raises StepFailed (or another
+    Cx360Error) to stop the run before publish."""
+
+    name: str  # short, as in messages: "land", "dbt build", ...
+    title: str  # the console heading
+    run: Callable[[RunState], None]
+
+
+def _land(state: RunState) -> None:
+    state.landing_report = land_step(state.raw_dir, state.warehouse, progress=state.progress)
+    state.gx_context = new_context(state.warehouse)
+
+
+def _validate_raw(state: RunState) -> None:
+    report = validate_raw(state.warehouse, state.run_id, context=state.gx_context)
+    state.console.print(f"    {len(report.outcomes)} suite run(s), passed: {report.passed}")
+    check_raw(report, state.warehouse)
+
+
+def _build(state: RunState) -> None:
+    build = dbt_build(state.warehouse, echo=lambda line: _echo(state.console, f"    {line}"))
+    record_build(state.warehouse, state.run_id, build)
+
+
+def record_build(warehouse: Warehouse, run_id: str, build: DbtBuildResult) -> None:
+    """What every dbt build does with its result, from `cx360 run` and from Dagster alike:
+    its test outcomes go to audit.validation_results, then a failure stops the run."""
+    record_dbt_results(warehouse, run_id, build.test_outcomes())
+    check_build(build, warehouse)
+
+
+def _validate_marts(state: RunState) -> None:
+    report = validate_marts(state.warehouse, state.run_id, context=state.gx_context)
+    for note in report.notes:
+        state.console.print(f"    [yellow]{note}[/yellow]")
+    check_marts(report, state.warehouse)
+
+
+def _publish(state: RunState) -> None:
+    warehouse = state.warehouse
+    if warehouse.target == "duckdb":
+        result = publish(warehouse, state.run_id, validation_passed=True)
+        state.console.print(f"    published {result.path} ({len(result.row_counts)} tables)")
+    else:
+        state.console.print(
+            f"    target {warehouse.target}: the marts schema dbt just built and validation "
+            "passed is the published layer (no file to swap)"
+        )
+    state.published = True
+
+
+# The refresh, in order: the one list `cx360 run` executes. A new step (e.g. a model fit
+# between build and marts validation) is one Step inserted here.
+STEPS: tuple[Step, ...] = (
+    Step("land", "land", _land),
+    Step("raw validation", "validate landed batches (contract + volume suites)", _validate_raw),
+    Step("dbt build", "dbt build", _build),
+    Step("marts validation", "validate marts", _validate_marts),
+    Step("publish", "publish", _publish),
+)
 
 
 class _Steps:
@@ -159,53 +230,30 @@ class _Steps:
             self.console.print(f"    [dim]({time.monotonic() - self.started:.1f} s)[/dim]")
 
 
-def _run(
-    raw_dir: Path, warehouse: Warehouse, run_id: str, progress: bool, console: Console
-) -> None:
+def _run(state: RunState, steps: Sequence[Step]) -> None:
     from cx360.reporting import print_landing_report
 
-    console.rule(f"cx360 run {run_id} ({warehouse.target}, {warehouse.root})")
-    steps = _Steps(console, total=5)
-    steps.start("land")
-    landing_report = land_step(raw_dir, warehouse, progress=progress)
-
+    warehouse, console = state.warehouse, state.console
+    console.rule(f"cx360 run {state.run_id} ({warehouse.target}, {warehouse.root})")
+    headings = _Steps(console, total=len(steps))
     try:
-        context = new_context(warehouse)
-        steps.start("validate landed batches (contract + volume suites)")
-        raw_report = validate_raw(warehouse, run_id, context=context)
-        console.print(f"    {len(raw_report.outcomes)} suite run(s), passed: {raw_report.passed}")
-        check_raw(raw_report, warehouse)
-
-        steps.start("dbt build")
-        build = dbt_build(warehouse, echo=lambda line: _echo(console, f"    {line}"))
-        record_dbt_results(warehouse, run_id, build.test_outcomes())
-        check_build(build)
-
-        steps.start("validate marts")
-        marts_report = validate_marts(warehouse, run_id, context=context)
-        for note in marts_report.notes:
-            console.print(f"    [yellow]{note}[/yellow]")
-        check_marts(marts_report, warehouse)
-
-        steps.start("publish")
-        if warehouse.target == "duckdb":
-            result = publish(warehouse, run_id, validation_passed=True)
-            console.print(f"    published {result.path} ({len(result.row_counts)} tables)")
-        else:
-            console.print(
-                f"    target {warehouse.target}: the marts schema dbt just built and validation "
-                "passed is the published layer (no file to swap)"
-            )
-        steps.done()
+        for step in steps:
+            headings.start(step.title)
+            # Disk full or out of memory in any step: one line naming it, the folder, the fix.
+            with resource_errors(step.name, warehouse.root):
+                step.run(state)
+        headings.done()
     except StepFailed:
         # What landed explains most validation failures (a batch mostly quarantined).
-        print_landing_report(landing_report, console=console)
+        if state.landing_report is not None:
+            print_landing_report(state.landing_report, console=console)
         raise
 
     # The summary: what landed (and was quarantined) per table, then the headline KPIs.
     console.rule("summary")
-    print_landing_report(landing_report, console=console)
-    if warehouse.target == "duckdb":
+    if state.landing_report is not None:
+        print_landing_report(state.landing_report, console=console)
+    if warehouse.target == "duckdb" and state.published:
         print_kpi_summary(warehouse, console=console)
 
 
@@ -216,20 +264,27 @@ def run_pipeline(
     run_id: str | None = None,
     progress: bool = True,
     console: Console | None = None,
+    steps: Sequence[Step] = STEPS,
 ) -> int:
-    """The whole refresh. Returns the process exit status: 0 published, 1 a step failed
-    (message says which and where to look), 2 bad input (e.g. contract error)."""
+    """The whole refresh under the warehouse lease. Returns the process exit status
+    (cx360.errors.ExitCode, the table of docs/operations.md)."""
     console = console or Console()
     run_id = run_id or new_run_id()
+    state = RunState(Path(raw_dir), warehouse, run_id, console, progress)
     try:
-        _run(Path(raw_dir), warehouse, run_id, progress, console)
+        with warehouse_lease(warehouse.root, run_id):
+            _run(state, steps)
+    except WarehouseBusy as err:
+        console.print("[bold red]cx360 run: warehouse busy[/bold red]; nothing was done")
+        _echo(console, str(err))
+        return err.exit_code
     except StepFailed as err:
         console.print(f"[bold red]cx360 run: {err.step} failed[/bold red]; nothing was published")
         _echo(console, str(err))
-        return 1
+        return err.exit_code
     except Cx360Error as err:
         console.print("[bold red]cx360 run failed[/bold red]; nothing was published")
         _echo(console, str(err))
-        return 2
+        return err.exit_code
     console.print(f"[bold green]cx360 run {run_id}: published[/bold green]")
-    return 0
+    return ExitCode.PUBLISHED

@@ -13,9 +13,10 @@ One warehouse directory holds everything cx360 writes for a target:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from cx360.settings import setting
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # holds dbt_project.yml and profiles.yml
 TARGETS = ("duckdb", "postgres", "spark")
@@ -26,13 +27,13 @@ def duckdb_memory_limit() -> str:
     publish): CX360_MEMORY_LIMIT, default 6GB. Unset, DuckDB would take 80 % of the machine in
     each process; at 10 M customers publish did, next to the marts validation, and the kernel
     killed it (docs/benchmarks.md)."""
-    return os.environ.get("CX360_MEMORY_LIMIT", "6GB")
+    return setting("CX360_MEMORY_LIMIT")
 
 
 def dbt_threads() -> int:
     """dbt threads on DuckDB and Postgres: CX360_THREADS, default 2 (profiles.yml reads the same
     variable with the same default; this is for reports that state what a run used)."""
-    return int(os.environ.get("CX360_THREADS", "2"))
+    return int(setting("CX360_THREADS"))
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,20 @@ class Warehouse:
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for a dbt invocation against this warehouse (see profiles.yml)."""
+        import os
+
+        pg = PostgresSettings.from_env()
         env = {
             "CX360_TARGET": self.target,
             "CX360_WAREHOUSE_DIR": str(self.root),
             "CX360_SPARK_WAREHOUSE": str(self.spark_dir),
+            "CX360_THREADS": str(dbt_threads()),
+            "CX360_MEMORY_LIMIT": duckdb_memory_limit(),
+            "CX360_PG_HOST": pg.host,
+            "CX360_PG_PORT": str(pg.port),
+            "CX360_PG_USER": pg.user,
+            "CX360_PG_PASSWORD": pg.password,
+            "CX360_PG_DATABASE": pg.database,
         }
         return {**os.environ, **env}
 
@@ -93,21 +104,20 @@ class Warehouse:
 class PostgresSettings:
     """PostgreSQL connection of the postgres target, from CX360_PG_* (as in profiles.yml)."""
 
-    host: str = "127.0.0.1"
-    port: int = 5432
-    user: str = "postgres"
-    password: str = ""
-    database: str = "cx360"
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
 
     @classmethod
     def from_env(cls) -> PostgresSettings:
-        env = os.environ
         return cls(
-            host=env.get("CX360_PG_HOST", cls.host),
-            port=int(env.get("CX360_PG_PORT", str(cls.port))),
-            user=env.get("CX360_PG_USER", cls.user),
-            password=env.get("CX360_PG_PASSWORD", cls.password),
-            database=env.get("CX360_PG_DATABASE", cls.database),
+            host=setting("CX360_PG_HOST"),
+            port=int(setting("CX360_PG_PORT")),
+            user=setting("CX360_PG_USER"),
+            password=setting("CX360_PG_PASSWORD"),
+            database=setting("CX360_PG_DATABASE"),
         )
 
     def connect_kwargs(self, database: str | None = None) -> dict[str, str | int]:

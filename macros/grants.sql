@@ -16,10 +16,10 @@
 {%- endmacro %}
 
 {% macro postgres__cx360_grant_bi_access() -%}
-    {%- set role = var('bi_role', 'cx360_bi') -%}
-    {%- set readable = var('bi_readable_schemas', ['marts']) -%}
-    {%- set internal = var('bi_denied_schemas',
-        ['raw', 'staging', 'intermediate', 'reference', 'audit', 'public']) -%}
+    {#- declared in dbt_project.yml, with no copy of their defaults here -#}
+    {%- set role = var('bi_role') -%}
+    {%- set readable = var('bi_readable_schemas') -%}
+    {%- set internal = var('bi_denied_schemas') -%}
     do $cx360_bi$
     begin
         -- the role is cluster-wide: another database's run may create it at the same moment

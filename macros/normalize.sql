@@ -4,9 +4,17 @@
     used on any column and unit-tested through the staging models that call it.
 -#}
 
-{#- Trimmed text, empty -> null: free-text and identifier columns. -#}
+{#- Text trimmed of every kind of surrounding whitespace (space, tab, line ends, vertical tab,
+    form feed, no-break space; plain trim() removes spaces only, so ' C1' + tab stayed another
+    id), empty -> null: free-text and identifier columns. Case is kept: ids are case-sensitive
+    (the contract's header says so). -#}
 {% macro clean_string(expression) -%}
-    nullif(trim({{ expression }}), '')
+    nullif(trim(both {{ whitespace_characters() }} from {{ expression }}), '')
+{%- endmacro %}
+
+
+{% macro whitespace_characters() -%}
+    ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)
 {%- endmacro %}
 
 
@@ -24,7 +32,7 @@
 
 {#- E-mail address: trimmed, lower-case, empty -> null. -#}
 {% macro normalize_email(expression) -%}
-    lower(nullif(trim({{ expression }}), ''))
+    lower({{ clean_string(expression) }})
 {%- endmacro %}
 
 

@@ -3,6 +3,10 @@
 Each asset calls the step functions of cx360.pipeline / cx360.publish, so `cx360 run` and a
 Dagster run do the same work. What runs between them is decided by the blocking asset checks
 in checks.py: a failed raw check stops dbt, a failed marts check or dbt test stops publish.
+
+The warehouse lease (cx360/lease.py) is taken by landing with the Dagster run id, checked by
+the dbt build and publish, and given back after publish; a run that stopped earlier leaves it,
+and the next run takes it over once Dagster reports that run finished.
 """
 
 from collections.abc import Iterator, Mapping
@@ -27,9 +31,11 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from cx360 import lease
 from cx360.contract import load_contract
-from cx360.dbt_runner import REFRESH_BUILD_ARGS
-from cx360.pipeline import land_step
+from cx360.dbt_runner import REFRESH_BUILD_ARGS, DbtBuildResult, read_run_results
+from cx360.errors import resource_errors
+from cx360.pipeline import land_step, record_build
 from cx360.publish import publish
 from orchestration.dbt_project import cx360_dbt_project
 from orchestration.resources import Cx360Resource
@@ -43,6 +49,17 @@ WAREHOUSE_WRITE_TAG = {"cx360/warehouse": "write"}
 
 LANDING_AUDIT_TABLES = ("landed_batches", "landing_quarantine")
 PUBLISHED_SCHEMAS = ("marts", "audit")
+
+
+def hold_lease(context: AssetExecutionContext, cx360: Cx360Resource) -> None:
+    """Take (or confirm) the warehouse lease for this Dagster run; WarehouseBusy fails the step."""
+    instance = context.instance
+
+    def finished(run_id: str) -> bool:
+        run = instance.get_run_by_id(run_id)
+        return run is not None and run.is_finished
+
+    lease.acquire(cx360.warehouse.root, context.run.run_id, holder_finished=finished)
 
 
 def raw_asset_key(table: str) -> AssetKey:
@@ -91,7 +108,9 @@ def land_raw_batches(
     context: AssetExecutionContext, cx360: Cx360Resource
 ) -> Iterator[MaterializeResult]:
     """Land new batch files of the raw folder (landing lands all tables in one pass)."""
-    report = land_step(cx360.raw_path, cx360.warehouse, progress=False)
+    hold_lease(context, cx360)
+    with resource_errors("land", cx360.warehouse.root):
+        report = land_step(cx360.raw_path, cx360.warehouse, progress=False)
     context.log.info(
         f"landed {report.total.rows_read} rows read, {report.total.rows_quarantined} quarantined"
     )
@@ -131,11 +150,24 @@ def cx360_dbt_models(
 ) -> Iterator[Any]:
     """One `dbt build` for the selected models: seeds, models and data tests in dependency
     order (unit tests run in CI, not on every refresh: cx360.dbt_runner.REFRESH_BUILD_ARGS)."""
+    hold_lease(context, cx360)
     cx360.export_dbt_env()
     target_path = cx360.warehouse.build_db.parent / "dagster_target" / context.run.run_id[:8]
-    yield from dbt.cli(
-        ["build", *REFRESH_BUILD_ARGS], context=context, target_path=target_path
-    ).stream()
+    invocation = dbt.cli(
+        ["build", *REFRESH_BUILD_ARGS],
+        context=context,
+        target_path=target_path,
+        raise_on_error=False,
+    )
+    yield from invocation.stream()
+    # As `cx360 run` does: test outcomes into audit.validation_results, a failure named.
+    build = DbtBuildResult(
+        invocation.process.wait(),
+        read_run_results(target_path),
+        target_path / "dbt.log",
+        target_path,
+    )
+    record_build(cx360.warehouse, context.run.run_id, build)
 
 
 PUBLISH_DEPS = [key for key in cx360_dbt_models.keys if key.path[0] in PUBLISHED_SCHEMAS]
@@ -168,10 +200,16 @@ def headline_kpis(published_db: str) -> dict[str, float]:
 )
 def published_warehouse(context: AssetExecutionContext, cx360: Cx360Resource) -> MaterializeResult:
     warehouse = cx360.warehouse
+    hold_lease(context, cx360)
     if warehouse.target != "duckdb":
         context.log.info(f"target {warehouse.target}: the marts schema is served in place")
+        lease.release(warehouse.root, context.run.run_id)
         return MaterializeResult(metadata={"target": warehouse.target})
-    result = publish(warehouse, context.run.run_id, validation_passed=True)
+    try:
+        with resource_errors("publish", warehouse.root):
+            result = publish(warehouse, context.run.run_id, validation_passed=True)
+    finally:
+        lease.release(warehouse.root, context.run.run_id)
     metadata: dict[str, Any] = {
         "path": MetadataValue.path(str(result.path)),
         "tables": len(result.row_counts),

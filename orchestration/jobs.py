@@ -1,31 +1,45 @@
 """The refresh job, its daily schedule and the sensor on new batch files."""
 
-import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
     DefaultSensorStatus,
+    HookContext,
     RunRequest,
     ScheduleDefinition,
     SensorEvaluationContext,
     SkipReason,
     define_asset_job,
+    failure_hook,
+    in_process_executor,
     sensor,
 )
 
+from cx360 import lease
+from cx360.contract import load_contract
+from cx360.landing.discovery import batch_fingerprint
 from orchestration.assets import WAREHOUSE_WRITE_TAG
-from orchestration.resources import resource_from_env
+from orchestration.resources import Cx360Resource
 
-RAW_SUFFIXES = (".csv", ".parquet")
+
+@failure_hook(required_resource_keys={"cx360"})
+def release_lease_on_failure(context: HookContext) -> None:
+    """A failed step ends the run's writing: give the warehouse lease back at once (a run
+    whose process died is recognised as stale instead)."""
+    lease.release(context.resources.cx360.warehouse.root, context.run_id)
+
 
 refresh_job = define_asset_job(
     name="cx360_refresh",
     selection=AssetSelection.all(),
     description="land -> validate raw -> dbt build -> validate marts -> publish",
     tags=WAREHOUSE_WRITE_TAG,
+    # All steps in the run worker's process: the warehouse lease names that pid, and the lease
+    # of a run whose process died is recognised as stale (cx360/lease.py).
+    executor_def=in_process_executor,
+    hooks={release_lease_on_failure},
 )
 
 daily_refresh = ScheduleDefinition(
@@ -37,29 +51,25 @@ daily_refresh = ScheduleDefinition(
 )
 
 
-def raw_fingerprint(raw_dir: Path) -> str:
-    """Names, sizes and modification times of the raw folder's batch files, hashed: changes
-    when a batch file is added or rewritten."""
-    entries = sorted(
-        f"{p.relative_to(raw_dir)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-        for p in raw_dir.rglob("*")
-        if p.is_file() and p.suffix in RAW_SUFFIXES
-    )
-    return hashlib.sha256("\n".join(entries).encode()).hexdigest()
-
-
 @sensor(
     job=refresh_job,
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Start a refresh when a batch file appears or changes in the raw folder.",
+    description="Start a refresh when a complete batch file appears, changes or goes in the raw "
+    "folder (the files landing would land: cx360.landing.discovery).",
 )
-def new_batch_files(context: SensorEvaluationContext) -> Iterator[RunRequest | SkipReason]:
-    raw_dir = resource_from_env().raw_path
+def new_batch_files(
+    context: SensorEvaluationContext, cx360: Cx360Resource
+) -> Iterator[RunRequest | SkipReason]:
+    raw_dir = cx360.raw_path
     if not raw_dir.is_dir():
         yield SkipReason(f"raw folder {raw_dir} does not exist")
         return
-    fingerprint = raw_fingerprint(raw_dir)
+    # Keyed on content hashes: a fix copied with its size and mtime kept (cp -p) still counts.
+    fingerprint = batch_fingerprint(raw_dir, tuple(load_contract()))
+    if fingerprint is None:
+        yield SkipReason("no complete batch file")
+        return
     if fingerprint == context.cursor:
         yield SkipReason("no new or changed batch file")
         return

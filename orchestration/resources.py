@@ -11,10 +11,8 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
+from cx360.settings import setting
 from cx360.warehouse import PROJECT_DIR, Warehouse
-
-DEFAULT_RAW_DIR = "data/sample"
-DEFAULT_WAREHOUSE_DIR = "warehouse"
 
 
 def _from_project(path: str) -> str:
@@ -45,7 +43,7 @@ class Cx360Resource(ConfigurableResource):
 
 def resource_from_env() -> Cx360Resource:
     return Cx360Resource(
-        raw_dir=_from_project(os.environ.get("CX360_RAW_DIR", DEFAULT_RAW_DIR)),
-        warehouse_dir=_from_project(os.environ.get("CX360_WAREHOUSE_DIR", DEFAULT_WAREHOUSE_DIR)),
-        target=os.environ.get("CX360_TARGET", "duckdb"),
+        raw_dir=_from_project(setting("CX360_RAW_DIR")),
+        warehouse_dir=_from_project(setting("CX360_WAREHOUSE_DIR")),
+        target=setting("CX360_TARGET"),
     )

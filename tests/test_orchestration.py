@@ -275,22 +275,25 @@ def test_instance_runs_one_warehouse_writer_at_a_time(tmp_path: Path) -> None:
 
 
 def test_sensor_requests_a_run_only_for_new_batch_files(
-    definitions_module: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    definitions_module: ModuleType, tmp_path: Path
 ) -> None:
+    """The sensor reads the raw folder from its resource (tests/test_batch_discovery.py covers
+    what counts as a complete batch)."""
     from dagster import build_sensor_context
 
     from orchestration.jobs import new_batch_files
+    from orchestration.resources import Cx360Resource
 
     raw = tmp_path / "raw"
     write_batch(raw, "support_tickets", "2026-07-01.csv", ticket_rows("S", 2, bad=0))
-    monkeypatch.setenv("CX360_RAW_DIR", str(raw))
+    resources = {"cx360": Cx360Resource(raw_dir=str(raw), warehouse_dir=str(tmp_path / "wh"))}
 
-    first = list(new_batch_files(build_sensor_context(cursor=None)))
+    def evaluate(cursor: str | None) -> list[Any]:
+        return list(new_batch_files(build_sensor_context(cursor=cursor, resources=resources)))
+
+    first = evaluate(None)
     assert [type(r).__name__ for r in first] == ["RunRequest"]
     cursor = first[0].run_key
-    assert type(next(iter(new_batch_files(build_sensor_context(cursor=cursor))))).__name__ == (
-        "SkipReason"
-    )
+    assert [type(r).__name__ for r in evaluate(cursor)] == ["SkipReason"]
     write_batch(raw, "support_tickets", "2026-07-02.csv", ticket_rows("T", 2, bad=0))
-    again = list(new_batch_files(build_sensor_context(cursor=cursor)))
-    assert [type(r).__name__ for r in again] == ["RunRequest"]
+    assert [type(r).__name__ for r in evaluate(cursor)] == ["RunRequest"]

@@ -154,29 +154,43 @@ def test_accept_unknown_batch_is_a_clear_error(run: Run, capsys: pytest.CaptureF
 
 
 def test_dbt_out_of_resources_says_what_to_change(tmp_path: Path) -> None:
-    """A dbt node that ran out of DuckDB memory gets the hint naming the two settings, one that
-    ran out of disk the hint naming the warehouse folder; another failure keeps the plain hint."""
+    """A dbt node out of DuckDB memory or disk, or dbt killed by the kernel, is one line naming
+    the cause, the warehouse folder and the fix, with exit code 4; a data test failure blocks
+    (1), another node failure is a failed step (5)."""
     from cx360.dbt_runner import DbtBuildResult, DbtNodeResult
+    from cx360.errors import ExitCode, OutOfResources
     from cx360.pipeline import StepFailed, check_build
 
-    def build(message: str) -> DbtBuildResult:
-        node = DbtNodeResult("model.cx360.row_conservation", "model", "error", message, None)
-        return DbtBuildResult(1, (node,), tmp_path / "dbt.log", tmp_path)
+    warehouse = Warehouse(tmp_path / "wh")
+
+    def build(message: str, kind: str = "model", returncode: int = 1) -> DbtBuildResult:
+        node = DbtNodeResult(f"{kind}.cx360.row_conservation", kind, "error", message, None)
+        return DbtBuildResult(returncode, (node,), tmp_path / "dbt.log", tmp_path)
 
     oom = "Runtime Error\n  Out of Memory Error: failed to pin block of size 256.0 KiB"
-    with pytest.raises(StepFailed) as failure:
-        check_build(build(oom))
+    with pytest.raises(OutOfResources) as failure:
+        check_build(build(oom), warehouse)
     text = str(failure.value)
-    assert "row_conservation" in text
-    assert "CX360_THREADS=1" in text and "CX360_MEMORY_LIMIT" in text
+    assert "\n" not in text and failure.value.exit_code == ExitCode.OUT_OF_RESOURCES
+    assert "out of memory" in text and "CX360_THREADS=1" in text and "CX360_MEMORY_LIMIT" in text
 
     disk_full = 'IO Error: Could not write file "x.duckdb.tmp": No space left on device'
-    with pytest.raises(StepFailed) as failure:
-        check_build(build(disk_full))
-    assert "disk holding the warehouse is full" in str(failure.value)
-    assert "CX360_THREADS" not in str(failure.value)
+    with pytest.raises(OutOfResources) as failure:
+        check_build(build(disk_full), warehouse)
+    text = str(failure.value)
+    assert "\n" not in text
+    assert f"dbt build: out of disk space in {warehouse.root}" in text
+    assert "CX360_THREADS" not in text
+
+    killed = DbtBuildResult(-9, (), tmp_path / "dbt.log", tmp_path)
+    with pytest.raises(OutOfResources) as failure:
+        check_build(killed, warehouse)
+    assert "SIGKILL" in str(failure.value) and "out of memory" in str(failure.value)
 
     with pytest.raises(StepFailed) as failure:
-        check_build(build("Binder Error: column x not found"))
+        check_build(build("Binder Error: column x not found"), warehouse)
+    assert failure.value.exit_code == ExitCode.FAILED
     assert "CX360_THREADS" not in str(failure.value)
-    assert "warehouse is full" not in str(failure.value)
+    with pytest.raises(StepFailed) as failure:
+        check_build(build("Got 3 results, configured to fail if != 0", "test"), warehouse)
+    assert failure.value.exit_code == ExitCode.BLOCKED

@@ -16,9 +16,9 @@ from pathlib import Path
 from cx360.bench.dbt_timings import DbtTimings, read_dbt_timings
 from cx360.bench.memory import PeakMemorySampler
 from cx360.dbt_runner import dbt_build, dbt_paths
-from cx360.pipeline import check_build, check_marts, check_raw, land_step, new_run_id
+from cx360.pipeline import check_marts, check_raw, land_step, new_run_id, record_build
 from cx360.publish import publish
-from cx360.validation import new_context, record_dbt_results, validate_marts, validate_raw
+from cx360.validation import new_context, validate_marts, validate_raw
 from cx360.warehouse import Warehouse
 
 
@@ -116,8 +116,7 @@ def timed_refresh(
     with clock.stage("dbt build"), dbt_log.open("a", encoding="utf-8") as log:
         log.write(f"\n===== {label} ({run_id})\n")
         build = dbt_build(warehouse, echo=lambda line: log.write(line + "\n"))
-        record_dbt_results(warehouse, run_id, build.test_outcomes())
-        check_build(build)
+        record_build(warehouse, run_id, build)
     result.dbt = read_dbt_timings(dbt_paths(warehouse)[0])
 
     with clock.stage("validate marts"):

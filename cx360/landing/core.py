@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cx360.contract import Table, load_contract
 from cx360.errors import Cx360Error
 from cx360.landing import duckdb_loader as loader
-from cx360.landing.discovery import BatchFile, Discovery, discover
+from cx360.landing.discovery import BatchFile, Discovery, delivery_warnings, discover
 from cx360.landing.report import LandingReport, TableLanding
 from cx360.warehouse import Warehouse
 
@@ -91,7 +91,11 @@ def land(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True) -> Landi
     with _landing_connection(warehouse) as con:
         loader.check_existing_tables(con, contract)
         loader.ensure_tables(con, contract)
-        plans = _plan(found.batches, loader.held_batches(con), report)
+        held = loader.held_batches(con)
+        for warning in delivery_warnings(found.batches, held):
+            log.warning(warning)
+            report.warnings.append(warning)
+        plans = _plan(found.batches, held, report)
         files_to_load = sum(len(plan.to_load) for plan in plans.values())
         isolate: set[str] = set()
         unreadable: dict[str, str] = {}
@@ -167,7 +171,12 @@ def _load_all(
                     entry.rows_quarantined += batch_counts.rows_quarantined
         con.commit()
     except BaseException:
-        con.rollback()
+        try:
+            con.rollback()
+        except duckdb.Error as rollback_error:
+            # After a fatal error (disk full) DuckDB refuses the rollback too; the first error
+            # is the cause to report, the transaction dies with the connection anyway.
+            log.debug("rollback after a failed landing also failed: %s", rollback_error)
         for entry in report.tables:
             entry.rows_read = entry.rows_accepted = entry.rows_quarantined = 0
         raise

@@ -1,8 +1,22 @@
-"""Find the batch files of a raw folder and check them against the contract, before any write.
+"""Find the complete batch files of a raw folder and check them against the contract, before
+any write. Landing (discover) and the Dagster sensor (batch_fingerprint) use the same
+complete_batch_files(), so the sensor asks for a run exactly when landing has something to land.
 
-A table arrives as `<table>.csv|.csv.gz|.parquet` and/or a folder `<table>/` of such files.
-Each file is one batch, named by its path relative to the raw folder (e.g.
-`support_tickets/2026-01-03.parquet`); batches order lexically by that name.
+A table arrives as `<table>.csv|.csv.gz|.parquet` and/or a folder `<table>/` of such files;
+suffixes in any case (`.CSV`, `.Csv.Gz`). Each file is one batch, named by its path relative to
+the raw folder (e.g. `support_tickets/2026-01-03.parquet`); batches order lexically by name.
+
+A file is complete, and landed, when all of these hold (docs/operations.md, "Delivering batch
+files"):
+- its name is not a temporary one: not starting with `.` or `~`, not ending in `.tmp`, `.part`,
+  `.partial` or `~` (writers copy under such a name and rename when done);
+- a CSV ends in a newline (a file cut mid-line does not); a `.csv.gz` is a whole gzip stream
+  whose text ends in a newline; a parquet file ends in its `PAR1` footer;
+- it is stable: a file modified less than CX360_SETTLE_SECONDS (default 1) ago is looked at
+  again once that window has passed, and skipped if its size, mtime or sha256 changed;
+- when its folder holds a `_SUCCESS` marker, it is not newer than the marker (a producer that
+  writes the marker after its files makes completeness explicit).
+An incomplete file is skipped with a warning and landed by a later run once it is complete.
 """
 
 from __future__ import annotations
@@ -11,6 +25,8 @@ import csv
 import gzip
 import hashlib
 import io
+import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +36,16 @@ import pyarrow.parquet as pq
 
 from cx360.contract import Table
 from cx360.errors import ContractError
+from cx360.settings import setting
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet",)
 _HASH_CHUNK = 8 * 1024 * 1024
 _HEADER_READ_BYTES = 64 * 1024  # a header line longer than this is cut (then fails the check)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+TEMP_PREFIXES = (".", "~")
+TEMP_SUFFIXES = (".tmp", ".part", ".partial", "~")
+SUCCESS_MARKER = "_SUCCESS"
 
 
 @dataclass(frozen=True)
@@ -104,13 +124,137 @@ def read_header(path: Path, fmt: str) -> tuple[str, ...]:
     return tuple(header)
 
 
+def is_temporary_name(name: str) -> bool:
+    """A name writers use while a file is being copied (`.x.csv`, `x.csv.tmp`, `x.part`)."""
+    lower = name.lower()
+    return lower.startswith(TEMP_PREFIXES) or lower.endswith(TEMP_SUFFIXES)
+
+
 def _candidate_files(raw_dir: Path, table: str) -> list[Path]:
-    files = [raw_dir / f"{table}{suffix}" for suffix in (*CSV_SUFFIXES, *PARQUET_SUFFIXES)]
-    found = [f for f in files if f.is_file()]
+    """Batch files of a table, temporary names left out; suffixes matched in any case."""
+    found = [
+        entry
+        for entry in raw_dir.iterdir()
+        if entry.is_file()
+        and not is_temporary_name(entry.name)
+        and _file_format(entry)
+        and _table_stem(entry) == table
+    ]
     folder = raw_dir / table
     if folder.is_dir():
-        found += [f for f in folder.rglob("*") if f.is_file() and _file_format(f)]
+        found += [
+            f
+            for f in folder.rglob("*")
+            if f.is_file()
+            and _file_format(f)
+            and not any(is_temporary_name(part) for part in f.relative_to(folder).parts)
+        ]
     return found
+
+
+def settle_seconds() -> float:
+    """How long a file must stay unchanged to count as complete: CX360_SETTLE_SECONDS."""
+    return float(setting("CX360_SETTLE_SECONDS"))
+
+
+def incomplete_reason(path: Path, fmt: str) -> str | None:
+    """Why a batch file's bytes are not a whole file, or None."""
+    size = path.stat().st_size
+    if size == 0:
+        return None  # an empty file is a delivery of no rows (warned about by discover)
+    if fmt == "parquet":
+        with path.open("rb") as handle:
+            handle.seek(max(0, size - 4))
+            return None if handle.read(4) == b"PAR1" else "no parquet footer (cut short?)"
+    if path.name.lower().endswith(".gz"):
+        last = b""
+        try:
+            with gzip.open(path, "rb") as handle:
+                while chunk := handle.read(_HASH_CHUNK):
+                    last = chunk[-1:]
+        except (EOFError, OSError, zlib.error) as err:
+            return f"not a whole gzip stream ({err})"
+    else:
+        with path.open("rb") as handle:
+            handle.seek(size - 1)
+            last = handle.read(1)
+    if last and last not in (b"\n", b"\r"):
+        return "does not end in a newline (cut mid-line?)"
+    return None
+
+
+@dataclass(frozen=True)
+class CompleteFile:
+    table: str
+    path: Path
+    batch_name: str
+    fmt: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class _Seen:
+    size: int
+    mtime_ns: int
+
+
+def _seen(path: Path) -> _Seen:
+    st = path.stat()
+    return _Seen(st.st_size, st.st_mtime_ns)
+
+
+def complete_batch_files(
+    raw_dir: Path, tables: list[str] | tuple[str, ...] | dict[str, Table]
+) -> tuple[list[CompleteFile], list[str]]:
+    """The complete batch files of `tables` in `raw_dir` (rule in the module docstring) with
+    their sha256, and one warning per file left out as incomplete."""
+    raw_dir = Path(raw_dir)
+    paths = [(name, path) for name in tables for path in _candidate_files(raw_dir, name)]
+    warnings: list[str] = []
+    before = {path: _seen(path) for _, path in paths}
+    with ThreadPoolExecutor(max_workers=4) as pool:  # hashlib releases the GIL on large reads
+        digests = dict(zip(before, pool.map(sha256_of, before), strict=True))
+
+    window_ns = int(settle_seconds() * 1e9)
+    young = [p for p, seen in before.items() if time.time_ns() - seen.mtime_ns < window_ns]
+    if young:
+        newest = max(before[p].mtime_ns for p in young)
+        time.sleep(max(0.0, (newest + window_ns - time.time_ns()) / 1e9))
+    changed = {
+        p for p in young if not p.is_file() or _seen(p) != before[p] or sha256_of(p) != digests[p]
+    }
+
+    files: list[CompleteFile] = []
+    for name, path in paths:
+        batch_name = path.relative_to(raw_dir).as_posix()
+        fmt = _file_format(path)
+        assert fmt is not None
+        marker = path.parent / SUCCESS_MARKER
+        reason: str | None
+        if path in changed:
+            reason = "still being written (it changed while being read)"
+        elif marker.is_file() and before[path].mtime_ns > marker.stat().st_mtime_ns:
+            reason = f"newer than its folder's {SUCCESS_MARKER} marker (waits for the next one)"
+        else:
+            reason = incomplete_reason(path, fmt)
+        if reason:
+            warnings.append(f"skipped {batch_name}: incomplete, {reason}; landed once complete")
+            continue
+        files.append(CompleteFile(name, path, batch_name, fmt, digests[path]))
+    return files, warnings
+
+
+def batch_fingerprint(
+    raw_dir: Path, tables: list[str] | tuple[str, ...] | dict[str, Table]
+) -> str | None:
+    """sha256 over the names and content hashes of the complete batch files (None when there
+    is none): changes when a batch is added, removed or its content changes, also at the same
+    size and mtime."""
+    files, _ = complete_batch_files(raw_dir, tables)
+    if not files:
+        return None
+    lines = sorted(f"{f.batch_name}:{f.sha256}" for f in files)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def discover(raw_dir: Path, contract: dict[str, Table]) -> Discovery:
@@ -140,28 +284,36 @@ def discover(raw_dir: Path, contract: dict[str, Table]) -> Discovery:
             "folder of batch files (see cx360/contract/raw_contract.yml)",
         )
     for entry in sorted(raw_dir.iterdir()):
-        if entry.name.startswith("."):
+        if is_temporary_name(entry.name) or entry.name == SUCCESS_MARKER:
             continue
         if _table_stem(entry) not in contract:
             warnings.append(f"ignored {entry.name}: not a contract table")
         elif entry.is_dir():
             for path in sorted(entry.rglob("*")):
-                if path.is_file() and not path.name.startswith(".") and not _file_format(path):
+                if (
+                    path.is_file()
+                    and not is_temporary_name(path.name)
+                    and path.name != SUCCESS_MARKER
+                    and not _file_format(path)
+                ):
                     name = path.relative_to(raw_dir).as_posix()
                     warnings.append(f"ignored {name}: neither .csv, .csv.gz nor .parquet")
         elif not _file_format(entry):
             warnings.append(f"ignored {entry.name}: neither .csv, .csv.gz nor .parquet")
 
-    paths = [(name, path) for name in contract for path in _candidate_files(raw_dir, name)]
-    with ThreadPoolExecutor(max_workers=4) as pool:  # hashlib releases the GIL on large reads
-        digests = list(pool.map(lambda item: sha256_of(item[1]), paths))
+    complete, skipped = complete_batch_files(raw_dir, contract)
+    warnings += skipped
 
     batches: dict[str, list[BatchFile]] = {name: [] for name in contract}
     ignored: dict[str, tuple[str, ...]] = {}
-    for (name, path), digest in zip(paths, digests, strict=True):
-        fmt = _file_format(path)
-        assert fmt is not None
-        batch_name = path.relative_to(raw_dir).as_posix()
+    for found in complete:
+        name, path, batch_name, fmt, digest = (
+            found.table,
+            found.path,
+            found.batch_name,
+            found.fmt,
+            found.sha256,
+        )
         size = path.stat().st_size
         try:
             header = read_header(path, fmt) if size else ()
@@ -228,3 +380,46 @@ def _check_columns(batch: BatchFile, table: Table) -> tuple[str, ...]:
             "(comma-separated; names are case-sensitive; values may be empty unless required)",
         )
     return tuple(c for c in batch.header if c not in set(table.column_names))
+
+
+def delivery_warnings(
+    batches: dict[str, list[BatchFile]], held: dict[tuple[str, str], str]
+) -> list[str]:
+    """What the raw folder says about batches the warehouse already holds (docs/operations.md,
+    "Deleted and renamed batches"):
+
+    - a held batch no longer in the raw folder keeps its rows (the raw folder is an inbox, not
+      a mirror; a row is withdrawn by a corrected batch under the same name, or erasure);
+    - a new batch with the same content as a held one under another name is a rename: it
+      lands again under its new name;
+    - a new batch whose name sorts before the table's last held batch arrives out of time
+      order: where two versions of a record have the same updated_at, the later batch name
+      wins, so its rows count as older than those of batches already landed.
+    """
+    warnings: list[str] = []
+    for table, files in batches.items():
+        held_names = {name: sha for (t, name), sha in held.items() if t == table}
+        present = {b.batch_name for b in files}
+        gone = sorted(set(held_names) - present)
+        if gone:
+            warnings.append(
+                f"{_files_phrase(gone)}: landed earlier, no longer in the raw folder; their rows "
+                "stay (a corrected batch under the same name replaces them)"
+            )
+        by_content = {sha: name for name, sha in held_names.items()}
+        last_held = max(held_names, default=None)
+        for batch in files:
+            if batch.batch_name in held_names:
+                continue
+            renamed_from = by_content.get(batch.sha256)
+            if renamed_from is not None and renamed_from != batch.batch_name:
+                warnings.append(
+                    f"{batch.batch_name}: same content as the landed {renamed_from} (renamed?); "
+                    "landed again under the new name"
+                )
+            if last_held is not None and batch.batch_name < last_held:
+                warnings.append(
+                    f"{batch.batch_name}: out of time order, sorts before the landed "
+                    f"{last_held}; where versions tie on updated_at its rows count as older"
+                )
+    return warnings

@@ -29,6 +29,7 @@
     },
     {'model': 'quarantine_unknown_customer', 'shaped': true},
     {'model': 'quarantine_unconvertible_currency', 'shaped': true},
+    {'model': 'quarantine_time_order', 'shaped': true},
 ] %}
 
 with

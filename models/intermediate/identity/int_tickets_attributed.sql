@@ -1,5 +1,6 @@
 -- Support tickets with customer_id replaced by the stitched CRM customer; tickets with an
--- unknown customer_id are quarantined (audit.quarantine_unknown_customer) and left out here.
+-- unknown customer_id (audit.quarantine_unknown_customer) or broken time order
+-- (audit.quarantine_time_order, macros/time_order.sql) are quarantined and left out here.
 with
 
 tickets as (
@@ -41,6 +42,7 @@ attributed as (
     from tickets
     inner join stitched
         on tickets.ticket_id = stitched.record_key
+    where {{ ticket_time_order_reason('tickets') }} is null
 
 )
 
