@@ -188,7 +188,7 @@ def _run(
         check_marts(marts_report, warehouse)
 
         steps.start("publish")
-        if warehouse.target == "duckdb":
+        if warehouse.target in ("duckdb", "postgres"):
             result = publish(warehouse, run_id, validation_passed=True)
             console.print(f"    published {result.path} ({len(result.row_counts)} tables)")
         else:

@@ -168,6 +168,9 @@ def headline_kpis(published_db: str) -> dict[str, float]:
 )
 def published_warehouse(context: AssetExecutionContext, cx360: Cx360Resource) -> MaterializeResult:
     warehouse = cx360.warehouse
+    if warehouse.target == "postgres":  # swaps the validated build schema in (cx360.publish)
+        swapped = publish(warehouse, context.run.run_id, validation_passed=True)
+        return MaterializeResult(metadata={"target": "postgres", "tables": len(swapped.row_counts)})
     if warehouse.target != "duckdb":
         context.log.info(f"target {warehouse.target}: the marts schema is served in place")
         return MaterializeResult(metadata={"target": warehouse.target})

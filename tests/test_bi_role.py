@@ -1,5 +1,6 @@
 """Access on Postgres: the read-only BI role (var bi_role, cx360_bi) reads `marts` and nothing
-else. Granted by the on-run-end hook (macros/grants.sql); tested by connecting as that role.
+else. Granted by the on-run-end hook (macros/grants.sql) and the publish swap (cx360/publish.py);
+tested by connecting as that role.
 
 The build is limited to what the checks need (customer_360 and the audit quarantine with
 their upstream models and seeds, no data tests): a few hundred customers, one dbt invocation.
@@ -17,6 +18,7 @@ import pytest
 from cx360.dbt_runner import dbt_build
 from cx360.generate import generate
 from cx360.landing import land
+from cx360.publish import publish
 from cx360.warehouse import PostgresSettings, Warehouse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -54,6 +56,8 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 echo=output.append,
             )
             assert result.success, "\n".join(output[-40:])
+            # dbt built marts__build (write-audit-publish); the swap makes it `marts`
+            publish(warehouse, "bi-role-test", validation_passed=True)
             yield name
         finally:
             with admin.cursor() as cur:

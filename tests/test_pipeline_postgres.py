@@ -1,5 +1,6 @@
 """cx360.pipeline on the postgres target: dbt builds in Postgres, the marts suites run through
-GX's SQL datasource, results land in Postgres' audit schema; no DuckDB file is published."""
+GX's SQL datasource, results land in Postgres' audit schema; publish swaps the validated build
+schema in as `marts` (tests/test_publish_postgres.py); no DuckDB file is published."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def test_postgres_run_validates_in_the_database(tmp_path: Path, database: str) -
     status = run_pipeline(raw, warehouse, progress=False, console=Console(file=out, width=200))
 
     assert status == 0, out.getvalue()
-    assert "the published layer" in out.getvalue()
+    assert "published database" in out.getvalue()
     assert not warehouse.published_db.exists()
     pg = psycopg2.connect(**PostgresSettings.from_env().connect_kwargs(database))
     try:
