@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,10 +19,10 @@ import psycopg2
 import psycopg2.errors
 import pytest
 from _orch_support import write_batch
+from conftest import PostgresRun
 from rich.console import Console
 
 import cx360.pipeline as pipeline_module
-from cx360.generate import generate
 from cx360.pipeline import run_pipeline
 from cx360.validation import validate_marts
 from cx360.warehouse import PostgresSettings, Warehouse
@@ -54,35 +52,22 @@ def _run(published: Published) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
-    """A database with one published run (60 customers)."""
-    name = f"cx360_test_wap_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(**PostgresSettings.from_env().connect_kwargs("postgres"))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'create database "{name}"')
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("CX360_PG_DATABASE", name)
-        try:
-            root = tmp_path_factory.mktemp("wap")
-            raw = root / "raw"
-            generate(customers=60, seed=9, out=raw, fmt="csv", months=6, progress=False)
-            run = Published(name, raw, Warehouse(root / "wh", "postgres"), ())
-            status, output = _run(run)
-            assert status == 0, output
-            with _admin(name) as cur:
-                cur.execute(
-                    "select c.relname from pg_class as c join pg_namespace as n "
-                    "on n.oid = c.relnamespace where n.nspname = 'marts' "
-                    "and c.relkind in ('r', 'v') order by 1"
-                )
-                tables = tuple(t for (t,) in cur.fetchall())
-            assert {"customer_360", "fct_kpi"} <= set(tables)
-            yield Published(name, raw, run.warehouse, tables)
-        finally:
-            with admin.cursor() as cur:
-                cur.execute(f'drop database if exists "{name}" with (force)')
-            admin.close()
+def published(postgres_run: PostgresRun) -> Published:
+    """The shared published Postgres run (tests/conftest.py) and its marts tables."""
+    with _admin(postgres_run.database) as cur:
+        cur.execute(
+            "select c.relname from pg_class as c join pg_namespace as n "
+            "on n.oid = c.relnamespace where n.nspname = 'marts' "
+            "and c.relkind in ('r', 'v') order by 1"
+        )
+        tables = tuple(t for (t,) in cur.fetchall())
+    assert {"customer_360", "fct_kpi"} <= set(tables)
+    return Published(postgres_run.database, postgres_run.raw_dir, postgres_run.warehouse, tables)
+
+
+@pytest.fixture(autouse=True)
+def _database(published: Published, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CX360_PG_DATABASE", published.database)
 
 
 class _admin:
