@@ -17,7 +17,7 @@ WAREHOUSE_DIR    ?= warehouse
 # `make test` builds dbt on a small generated set, in its own folders
 TEST_DIR         := .test-work
 
-.PHONY: help install lock run ui dashboard docs chromium lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test clean
+.PHONY: help install lock run ui dashboard docs chromium lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test test-fast clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -61,23 +61,32 @@ sqlfluff: install
 
 dbt-test: dbt-test-duckdb dbt-test-postgres  ## dbt build (models, data and unit tests) on DuckDB and Postgres
 
-dbt-test-duckdb: install
+# One generated set for both engines (a file target: generated once, not once per engine).
+$(TEST_DIR)/raw-dbt/.generated: $(VENV)/.installed $(wildcard cx360/generate/*.py)
+	rm -rf $(TEST_DIR)/raw-dbt
 	$(CX360) generate --customers 2000 --seed 11 --out $(TEST_DIR)/raw-dbt --dirty-rate 0.03 >/dev/null
+	@touch $@
+
+dbt-test-duckdb: install $(TEST_DIR)/raw-dbt/.generated
 	$(CX360) land --raw-dir $(TEST_DIR)/raw-dbt --warehouse-dir $(TEST_DIR)/duckdb
 	CX360_WAREHOUSE_DIR=$(TEST_DIR)/duckdb $(DBT) build --target duckdb --target-path $(TEST_DIR)/target-duckdb
 
-dbt-test-postgres: install
-	$(CX360) generate --customers 2000 --seed 11 --out $(TEST_DIR)/raw-dbt --dirty-rate 0.03 >/dev/null
+dbt-test-postgres: install $(TEST_DIR)/raw-dbt/.generated
 	$(CX360) land --raw-dir $(TEST_DIR)/raw-dbt --warehouse-dir $(TEST_DIR)/postgres --target postgres
 	CX360_WAREHOUSE_DIR=$(TEST_DIR)/postgres $(DBT) build --target postgres --target-path $(TEST_DIR)/target-postgres
 
 chromium:  ## headless browser for the dashboard browser test (Debian's chromium, needs root)
 	scripts/install_chromium.sh
 
-pytest: install chromium  ## the Python test suite
+pytest: install chromium  ## the Python test suite, every test (shared builds: tests/conftest.py)
 	$(BIN)/pytest -q
 
 test: lint dbt-test pytest  ## everything CI runs
+
+test-fast: install  ## inner loop, under 5 minutes: ruff and the tests not marked slow, postgres or spark
+	$(BIN)/ruff check cx360 orchestration expectations tests
+	$(BIN)/ruff format --check cx360 orchestration expectations tests
+	$(BIN)/pytest -q -m "not slow and not postgres and not spark"
 
 bench: install  ## benchmark (BENCH_CUSTOMERS=100000): stage timings, memory, lower bound -> docs/benchmarks.md
 	$(CX360) bench --customers $(BENCH_CUSTOMERS) --work-dir $(BENCH_DIR)

@@ -188,7 +188,7 @@ def _validate_marts(state: RunState) -> None:
 
 def _publish(state: RunState) -> None:
     warehouse = state.warehouse
-    if warehouse.target == "duckdb":
+    if warehouse.target in ("duckdb", "postgres"):
         result = publish(warehouse, state.run_id, validation_passed=True)
         state.console.print(f"    published {result.path} ({len(result.row_counts)} tables)")
     else:

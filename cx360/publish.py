@@ -6,14 +6,19 @@ filesystem: a reader opening <warehouse>/cx360.duckdb (read-only) sees the old f
 one, never a half-written one. If anything fails before the rename, the new file is deleted and
 the published file is byte-for-byte what it was.
 
-Postgres and Spark targets have no file to publish: dbt builds their `marts` schema in place,
-so for them "published" means "dbt build and validation succeeded" (see docs/operations.md).
+Postgres has no file to publish: dbt builds the schemas BI reads under a suffix (`marts__build`,
+Warehouse.build_schema_suffix), the marts suites validate them there, and publish_postgres()
+swaps them in with ALTER SCHEMA ... RENAME in one transaction that also grants BI usage, so a
+BI query sees the whole old marts or the whole new ones, never a mix and never a denial. A
+build that failed validation is never swapped in. Spark builds its schema in place: for it
+"published" means "dbt build and validation succeeded" (see docs/operations.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +28,7 @@ import duckdb
 from cx360.erasure import published_row_filters
 from cx360.errors import BuildError
 from cx360.landing.casting import quote_literal
-from cx360.warehouse import Warehouse, duckdb_memory_limit
+from cx360.warehouse import PROJECT_DIR, PostgresSettings, Warehouse, duckdb_memory_limit
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
 
@@ -40,7 +45,7 @@ PUBLISH_LOG_DDL = """
 
 @dataclass(frozen=True)
 class PublishResult:
-    path: Path
+    path: Path | str  # the published file (DuckDB) or the database (Postgres)
     run_id: str
     published_at: dt.datetime
     row_counts: dict[str, int]
@@ -110,21 +115,24 @@ def _copy_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def publish(warehouse: Warehouse, run_id: str, *, validation_passed: bool) -> PublishResult:
-    """Replace warehouse.published_db with the build's `marts` and `audit` schemas.
+    """Replace warehouse.published_db with the build's `marts` and `audit` schemas (DuckDB), or
+    swap the validated build schemas in (Postgres, publish_postgres).
 
     Refuses when validation did not pass: the caller must not even ask, but the publish log
     then never holds a row with validation_passed = false by accident.
     """
-    if warehouse.target != "duckdb":
-        raise BuildError(
-            f"publish copies a DuckDB build; target {warehouse.target} serves its marts schema "
-            "in place",
-            hint="see docs/operations.md, section Targets",
-        )
     if not validation_passed:
         raise BuildError(
             "refusing to publish: validation did not pass",
             hint="fix the failing checks (see audit.validation_results), then run again",
+        )
+    if warehouse.target == "postgres":
+        return publish_postgres(warehouse, run_id)
+    if warehouse.target != "duckdb":
+        raise BuildError(
+            f"publish copies a DuckDB build or swaps Postgres schemas; target "
+            f"{warehouse.target} serves its marts schema in place",
+            hint="see docs/operations.md, section Targets",
         )
     if not warehouse.build_db.exists():
         raise BuildError(f"no build database at {warehouse.build_db}", hint="run dbt build first")
@@ -182,3 +190,170 @@ def _remember_publish(
         )
     finally:
         con.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Postgres: swap the validated build schemas in
+
+# The schema a swap moves the old published one to; dropped right after the swap.
+PREVIOUS_SUFFIX = "__previous"
+# The swap locks every published table (ACCESS EXCLUSIVE) so no BI statement can have read one
+# old table and then read a new one. Each attempt waits at most this long, below Postgres'
+# deadlock_timeout (1 s): a BI query that holds one table and waits for another is never
+# aborted as a deadlock victim; the publish retries instead.
+SWAP_LOCK_TIMEOUT = "200ms"
+# How long publish keeps retrying while BI queries hold the published tables.
+SWAP_PATIENCE_SECONDS = 120.0
+
+
+def _project_var(name: str) -> object:
+    """A var declared in dbt_project.yml (the one place bi_role and the BI schemas are set)."""
+    import yaml
+
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return project["vars"][name]
+
+
+def _pg_relations(cur, schema: str) -> list[str]:  # noqa: ANN001 (psycopg2 cursor)
+    cur.execute(
+        "select c.relname from pg_class as c join pg_namespace as n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relkind in ('r', 'v', 'm', 'p') order by c.relname",
+        [schema],
+    )
+    return [name for (name,) in cur.fetchall()]
+
+
+def _pg_schema_exists(cur, schema: str) -> bool:  # noqa: ANN001
+    cur.execute("select exists (select from pg_namespace where nspname = %s)", [schema])
+    return bool(cur.fetchone()[0])
+
+
+def publish_postgres(warehouse: Warehouse, run_id: str) -> PublishResult:
+    """Swap the validated `<schema>__build` schemas in as the schemas BI reads.
+
+    One transaction: lock the published tables, grant BI usage on the build schemas (their
+    tables' select grants come from the dbt hook), rename published -> `<schema>__previous`
+    and build -> published, log the publish. Then the previous schemas are dropped. On any
+    failure the transaction rolls back and BI keeps reading what it read.
+    """
+    import psycopg2
+    from psycopg2 import errors as pg_errors
+    from psycopg2 import sql
+
+    suffix = warehouse.build_schema_suffix
+    role = str(_project_var("bi_role"))
+    schemas = [str(s) for s in _project_var("bi_readable_schemas")]  # type: ignore[union-attr]
+    settings = PostgresSettings.from_env()
+    published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    where = f"database {settings.database} on {settings.host}:{settings.port}"
+    try:
+        con = psycopg2.connect(**settings.connect_kwargs())
+    except psycopg2.Error as err:
+        raise BuildError(f"publish cannot reach {where}: {err}", hint="is Postgres up?") from err
+    try:
+        with con.cursor() as cur:
+            row_counts: dict[str, int] = {}
+            for schema in schemas:
+                built = schema + suffix
+                if not _pg_schema_exists(cur, built):
+                    raise BuildError(
+                        f"no build schema {built} in {where}: nothing to publish",
+                        hint="run the pipeline (cx360 run --target postgres): dbt builds it",
+                    )
+                for table in _pg_relations(cur, built):
+                    cur.execute(
+                        sql.SQL("select count(*) from {}.{}").format(
+                            sql.Identifier(built), sql.Identifier(table)
+                        )
+                    )
+                    row_counts[f"{schema}.{table}"] = int(cur.fetchone()[0])
+                # a publish that died between its swap and this drop
+                cur.execute(
+                    sql.SQL("drop schema if exists {} cascade").format(
+                        sql.Identifier(schema + PREVIOUS_SUFFIX)
+                    )
+                )
+            con.commit()
+            _swap(con, schemas, suffix, role, run_id, published_at, row_counts)
+            with con.cursor() as drop:
+                for schema in schemas:
+                    drop.execute(
+                        sql.SQL("drop schema if exists {} cascade").format(
+                            sql.Identifier(schema + PREVIOUS_SUFFIX)
+                        )
+                    )
+            con.commit()
+    except pg_errors.Error as err:
+        con.rollback()
+        raise BuildError(
+            f"publish failed, the published schemas in {where} are unchanged: {err}",
+            hint="check the Postgres log; run again once the cause is fixed",
+        ) from err
+    finally:
+        con.close()
+    return PublishResult(where, run_id, published_at, row_counts)
+
+
+def _swap(  # noqa: PLR0913 (one transaction, its inputs)
+    con,  # noqa: ANN001 (psycopg2 connection)
+    schemas: Sequence[str],
+    suffix: str,
+    role: str,
+    run_id: str,
+    published_at: dt.datetime,
+    row_counts: dict[str, int],
+) -> None:
+    from psycopg2 import errors as pg_errors
+    from psycopg2 import sql
+
+    deadline = time.monotonic() + SWAP_PATIENCE_SECONDS
+    while True:
+        try:
+            with con.cursor() as cur:
+                cur.execute(f"set local lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
+                published = [
+                    sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+                    for schema in schemas
+                    for table in _pg_relations(cur, schema)
+                ]
+                if published:
+                    cur.execute(
+                        sql.SQL("lock table {} in access exclusive mode").format(
+                            sql.SQL(", ").join(published)
+                        )
+                    )
+                for schema in schemas:
+                    built = sql.Identifier(schema + suffix)
+                    cur.execute(
+                        sql.SQL("grant usage on schema {} to {}").format(
+                            built, sql.Identifier(role)
+                        )
+                    )
+                    if _pg_schema_exists(cur, schema):
+                        cur.execute(
+                            sql.SQL("alter schema {} rename to {}").format(
+                                sql.Identifier(schema), sql.Identifier(schema + PREVIOUS_SUFFIX)
+                            )
+                        )
+                    cur.execute(
+                        sql.SQL("alter schema {} rename to {}").format(
+                            built, sql.Identifier(schema)
+                        )
+                    )
+                cur.execute("create schema if not exists audit")
+                cur.execute(PUBLISH_LOG_DDL)
+                cur.executemany(
+                    "insert into audit.publish_log values (%s, %s, %s, %s, %s)",
+                    [(run_id, published_at, True, t, n) for t, n in row_counts.items()],
+                )
+            con.commit()
+            return
+        except pg_errors.LockNotAvailable as err:
+            con.rollback()
+            if time.monotonic() > deadline:
+                raise BuildError(
+                    f"publish waited {SWAP_PATIENCE_SECONDS:.0f} s for BI queries to release "
+                    "the published tables; nothing was swapped",
+                    hint="run again when the long BI queries are done",
+                ) from err
+            time.sleep(0.05)

@@ -297,15 +297,20 @@ def _expected_customers(warehouse: Warehouse) -> tuple[int, int]:
     return max(int(staged) - int(erased), 0), int(staged)
 
 
-def _validate_mart_postgres(context: AbstractDataContext, table: str) -> SuiteOutcome:
-    """GX's own SQL datasource: the suite runs as SQL inside Postgres."""
+def _validate_mart_postgres(
+    context: AbstractDataContext, table: str, warehouse: Warehouse
+) -> SuiteOutcome:
+    """GX's own SQL datasource: the suite runs as SQL inside Postgres, on the build schema
+    (`marts__build`) that publish swaps in only if this passes."""
     try:
         datasource = context.data_sources.get("cx360_postgres")
     except (KeyError, ValueError):
         datasource = context.data_sources.add_postgres(
             "cx360_postgres", connection_string=postgres_url()
         )
-    asset = datasource.add_table_asset(name=table, table_name=table, schema_name="marts")
+    asset = datasource.add_table_asset(
+        name=table, table_name=table, schema_name="marts" + warehouse.build_schema_suffix
+    )
     batch_definition = asset.add_batch_definition_whole_table("whole")
     return run_suite(
         context, MART_SUITES[table](), batch_definition, asset=f"marts.{table}", rows=-1
@@ -333,7 +338,7 @@ def validate_marts(
             outcome = run_suite_on_frame(context, suite, frame, asset=f"marts.{table}")
             report.outcomes.append(outcome)
         elif warehouse.target == "postgres":
-            report.outcomes.append(_validate_mart_postgres(context, table))
+            report.outcomes.append(_validate_mart_postgres(context, table, warehouse))
         else:
             report.notes.append(
                 f"marts suite for {table} not run on spark (no GX datasource configured); "

@@ -76,6 +76,13 @@ class Warehouse:
         profiles.yml builds the same URL from CX360_SPARK_WAREHOUSE (= spark_dir)."""
         return f"jdbc:derby:;databaseName={self.spark_dir}/metastore_db;create=true"
 
+    @property
+    def build_schema_suffix(self) -> str:
+        """Suffix of the schemas BI reads while they are built and validated (write-audit-
+        publish on Postgres: dbt builds `marts__build`, cx360.publish swaps it in as `marts`).
+        DuckDB builds into a separate file and Spark swaps table locations: no suffix."""
+        return "__build" if self.target == "postgres" else ""
+
     def ensure_dirs(self) -> None:
         for folder in (self.build_db.parent, self.temp_dir, self.landing_db.parent):
             folder.mkdir(parents=True, exist_ok=True)
@@ -96,6 +103,8 @@ class Warehouse:
             "CX360_PG_USER": pg.user,
             "CX360_PG_PASSWORD": pg.password,
             "CX360_PG_DATABASE": pg.database,
+            # macros/generate_schema_name.sql: where the BI-readable schemas are built
+            "CX360_BUILD_SCHEMA_SUFFIX": self.build_schema_suffix,
         }
         return {**os.environ, **env}
 

@@ -4,7 +4,10 @@
     else: no usage on raw, staging, intermediate, reference or audit, no write anywhere.
 
     Called from the on-run-end hook in dbt_project.yml. dbt rebuilds tables by create + rename,
-    which drops their grants, so the hook grants again after every run. DuckDB has no roles (BI
+    which drops their grants, so the hook grants again after every run. In a write-audit-publish
+    build (schemas built as `marts__build`, macros/generate_schema_name.sql) it grants select on
+    the build schema's tables but not usage on the schema: BI cannot read a build that has not
+    passed validation; cx360.publish grants usage in the transaction that swaps it in. DuckDB has no roles (BI
     reads the published file, read-only) and Spark's session catalog has no grants: both no-op.
 -#}
 {% macro cx360_grant_bi_access() -%}
@@ -19,6 +22,7 @@
     {#- declared in dbt_project.yml, with no copy of their defaults here -#}
     {%- set role = var('bi_role') -%}
     {%- set readable = var('bi_readable_schemas') -%}
+    {%- set suffix = cx360_build_schema_suffix() -%}
     {%- set internal = var('bi_denied_schemas') -%}
     do $cx360_bi$
     begin
@@ -35,10 +39,15 @@
                 from {{ adapter.quote(role) }};
         end if;
         {%- endfor %}
-        {%- for schema in readable %}
+        {%- for published in readable %}
+        {%- set schema = published ~ suffix %}
         if exists (select from pg_namespace where nspname = '{{ schema }}') then
             revoke create on schema {{ adapter.quote(schema) }} from {{ adapter.quote(role) }};
+            {%- if suffix %}
+            revoke usage on schema {{ adapter.quote(schema) }} from {{ adapter.quote(role) }};
+            {%- else %}
             grant usage on schema {{ adapter.quote(schema) }} to {{ adapter.quote(role) }};
+            {%- endif %}
             grant select on all tables in schema {{ adapter.quote(schema) }}
                 to {{ adapter.quote(role) }};
         end if;

@@ -1,23 +1,20 @@
 """Access on Postgres: the read-only BI role (var bi_role, cx360_bi) reads `marts` and nothing
-else. Granted by the on-run-end hook (macros/grants.sql); tested by connecting as that role.
+else. Granted by the on-run-end hook (macros/grants.sql) and the publish swap (cx360/publish.py);
+tested by connecting as that role.
 
-The build is limited to what the checks need (customer_360 and the audit quarantine with
-their upstream models and seeds, no data tests): a few hundred customers, one dbt invocation.
+Reads the shared Postgres run of tests/conftest.py (postgres_run).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import psycopg2
 import psycopg2.errors
 import pytest
+from conftest import PostgresRun
 
-from cx360.dbt_runner import dbt_build
-from cx360.generate import generate
-from cx360.landing import land
-from cx360.warehouse import PostgresSettings, Warehouse
+from cx360.warehouse import PostgresSettings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -25,40 +22,10 @@ BI_ROLE = "cx360_bi"  # dbt_project.yml var bi_role
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh database, built: raw landed, then the selected models and the grant hook."""
-    name = f"cx360_test_rel_bi_{uuid.uuid4().hex[:8]}"
-    settings = PostgresSettings.from_env()
-    admin = psycopg2.connect(**settings.connect_kwargs("postgres"))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'create database "{name}"')
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("CX360_PG_DATABASE", name)
-        try:
-            root = tmp_path_factory.mktemp("bi_role")
-            raw = root / "raw"
-            generate(customers=60, seed=9, out=raw, fmt="csv", months=6, progress=False)
-            warehouse = Warehouse(root / "wh", "postgres")
-            land(raw, warehouse, progress=False)
-            output: list[str] = []
-            result = dbt_build(
-                warehouse,
-                extra_args=[
-                    "--select",
-                    "+customer_360 +quarantine",
-                    "--resource-type",
-                    "model",
-                    "seed",
-                ],
-                echo=output.append,
-            )
-            assert result.success, "\n".join(output[-40:])
-            yield name
-        finally:
-            with admin.cursor() as cur:
-                cur.execute(f'drop database if exists "{name}" with (force)')
-            admin.close()
+def database(postgres_run: PostgresRun) -> str:
+    """The shared published Postgres run (tests/conftest.py): landed, built by dbt with its
+    grant hook, validated and swapped in by publish."""
+    return postgres_run.database
 
 
 def _connect_as_bi(database: str) -> psycopg2.extensions.connection:

@@ -3,7 +3,10 @@ in the published warehouse, their rows are gone from the facts the KPIs are comp
 the requests are logged without personal data.
 
 The generated dataset (tests/_rel_support.py) holds erasure requests for customers who also
-have contracts, invoices, tickets, answers and interactions, some known only by e-mail/phone.
+have contracts, invoices, tickets, answers and interactions, some known only by e-mail/phone,
+and traces of one erased customer that only matching by identity finds: a re-registration
+under a new id with the same e-mail and the phone reformatted, a ticket naming the erased id in
+lower case, and a ticket rejected at landing holding the reformatted phone.
 """
 
 from __future__ import annotations
@@ -11,7 +14,15 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from _rel_support import ERASURE_REQUESTS, PublishedRun, columns, published_run, published_tables
+from _rel_support import (
+    ERASURE_REQUESTS,
+    ErasureTraces,
+    PublishedRun,
+    add_erasure_traces,
+    columns,
+    published_run,
+    published_tables,
+)
 
 pytestmark = pytest.mark.slow  # one shared pipeline run (tests/_rel_support.py)
 
@@ -41,7 +52,38 @@ def erased(run: PublishedRun) -> dict[str, list[str]]:
             phones = {p for _, p in versions if p}
             found[customer_id] = [customer_id, *map(_sha256, emails), *emails, *phones]
     assert len(found) == ERASURE_REQUESTS
+    traces = add_erasure_traces(run.raw_dir)  # the same files again: how they spell the person
+    found[traces.customer_id] += [
+        traces.case_variant_id,
+        traces.reregistered_id,
+        traces.email_as_reregistered,
+        traces.phone_reformatted,
+        traces.phone_national_digits,
+    ]
     return found
+
+
+@pytest.fixture(scope="module")
+def traces(run: PublishedRun) -> ErasureTraces:
+    return add_erasure_traces(run.raw_dir)
+
+
+def test_the_traces_were_landed(run: PublishedRun, traces: ErasureTraces) -> None:
+    """The searches below look for something that was there to find."""
+    with run.build() as con:
+        (case_variant,) = con.execute(
+            "select count(*) from raw.support_tickets where customer_id = ?",
+            [traces.case_variant_id],
+        ).fetchone()
+        (reregistered,) = con.execute(
+            "select count(*) from raw.crm_customers where customer_id = ?",
+            [traces.reregistered_id],
+        ).fetchone()
+        (rejected,) = con.execute(
+            "select count(*) from audit.landing_quarantine where contains(raw_record, ?)",
+            [traces.phone_reformatted],
+        ).fetchone()
+    assert (case_variant, reregistered, rejected) == (1, 1, 1)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """fct_kpi against an independent computation from the raw files.
 
-Generates a small clean dataset (`cx360 generate --dirty-rate 0`), runs the whole pipeline
-(land -> dbt build -> validate -> publish) into a temporary warehouse, then recomputes NPS,
+On a small clean dataset (`cx360 generate --dirty-rate 0`) run through the whole pipeline
+(land -> dbt build -> validate -> publish; clean_run in tests/conftest.py), recomputes NPS,
 CSAT, CES, churn_rate, mttr_hours, referral_rate and clv_historical straight from the raw
 parquet files with plain DuckDB SQL — none of the dbt code — and requires the published
 marts.fct_kpi to hold the same values (grain all, and every month where both have a value).
@@ -14,37 +14,19 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import CLEAN_MONTHS as MONTHS
+from conftest import CleanRun
 
-from cx360.generate import generate
-from cx360.pipeline import run_pipeline
-from cx360.warehouse import Warehouse
-
-CUSTOMERS = 600
-MONTHS = 12
-SEED = 20
 REL_TOL = 1e-9
 ABS_TOL = 1e-6
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(raw folder, published database) of one clean pipeline run."""
-    root = tmp_path_factory.mktemp("kpi_independent")
-    raw_dir = root / "raw"
-    generate(
-        customers=CUSTOMERS,
-        seed=SEED,
-        out=raw_dir,
-        fmt="parquet",
-        months=MONTHS,
-        dirty_rate=0.0,
-        batches="single",
-    )
-    warehouse = Warehouse(root / "warehouse")
-    status = run_pipeline(raw_dir, warehouse, progress=False)
-    assert status == 0, "the pipeline failed on clean generated data"
-    assert warehouse.published_db.exists()
-    return raw_dir, warehouse.published_db
+def published(clean_run: CleanRun) -> tuple[Path, Path]:
+    """(raw folder, published database) of one clean pipeline run, shared with the semantic
+    layer test (tests/conftest.py)."""
+    assert clean_run.warehouse.published_db.exists()
+    return clean_run.raw_dir, clean_run.warehouse.published_db
 
 
 @pytest.fixture(scope="module")

@@ -145,6 +145,7 @@ def test_publish_refuses_unvalidated_build(warehouse: Warehouse) -> None:
     assert not warehouse.published_db.exists()
 
 
-def test_publish_is_for_duckdb_only(tmp_path: Path) -> None:
+def test_spark_has_no_publish_step(tmp_path: Path) -> None:
+    """Spark serves its marts in place; Postgres swaps schemas (tests/test_publish_postgres.py)."""
     with pytest.raises(BuildError, match="in place"):
-        publish(Warehouse(tmp_path, "postgres"), "run-1", validation_passed=True)
+        publish(Warehouse(tmp_path, "spark"), "run-1", validation_passed=True)

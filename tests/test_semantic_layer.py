@@ -1,7 +1,8 @@
 """The MetricFlow semantic layer (models/semantic) agrees with fct_kpi.
 
-Builds the marts on a small generated dataset in a temporary copy of the dbt project (so the
-repository's target/ is left alone; MetricFlow reads <project>/target/semantic_manifest.json),
+Reads the marts of the shared clean run (tests/conftest.py) through a temporary copy of the dbt
+project (so the repository's target/ is left alone; MetricFlow reads
+<project>/target/semantic_manifest.json),
 then runs `mf query --metrics nps --group-by metric_time__month` and compares every month, and
 the ungrouped total, with marts.fct_kpi (kpi_name nps, dimension overall).
 """
@@ -18,10 +19,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import CleanRun
 
-from cx360.generate import generate
-from cx360.landing import land
-from cx360.warehouse import PROJECT_DIR, Warehouse
+from cx360.warehouse import PROJECT_DIR
 
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 PROJECT_DIRS = ("models", "macros", "seeds", "tests/dbt")
@@ -45,32 +45,14 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def semantic_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """(project copy with a parsed semantic manifest, environment pointing at its warehouse)."""
-    root = tmp_path_factory.mktemp("semantic")
-    raw_dir = root / "raw"
-    generate(
-        customers=400,
-        seed=9,
-        out=raw_dir,
-        fmt="parquet",
-        months=12,
-        dirty_rate=0.0,
-        batches="single",
-    )
-    warehouse = Warehouse(root / "warehouse")
-    warehouse.ensure_dirs()
-    land(raw_dir, warehouse, progress=False)
-    project = _copy_project(root / "project")
-    env = {**warehouse.dbt_env(), "DBT_PROFILES_DIR": str(project)}
-    dbt = str(BIN_DIR / "dbt")
-    _run([dbt, "seed"], project, env)
-    _run(
-        [dbt, "run", "--select", "+fct_kpi", "+fct_survey_answers", "+time_spine_daily"],
-        project,
-        env,
-    )
-    _run([dbt, "parse"], project, env)  # writes project/target/semantic_manifest.json
+def semantic_project(
+    tmp_path_factory: pytest.TempPathFactory, clean_run: CleanRun
+) -> tuple[Path, dict[str, str]]:
+    """(project copy with a parsed semantic manifest, environment pointing at the warehouse of
+    the shared clean run, tests/conftest.py, whose build database holds the marts)."""
+    project = _copy_project(tmp_path_factory.mktemp("semantic") / "project")
+    env = {**clean_run.warehouse.dbt_env(), "DBT_PROFILES_DIR": str(project)}
+    _run([str(BIN_DIR / "dbt"), "parse"], project, env)  # writes target/semantic_manifest.json
     return project, env
 
 

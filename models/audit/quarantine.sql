@@ -34,6 +34,17 @@
 
 with
 
+erased_records as (
+
+    -- right to erasure: rejected records naming an erased customer are not kept here
+    select
+        batch_name,
+        coalesce(source_line, -1) as source_line,
+        coalesce(source_row, -1) as source_row
+    from {{ ref('stg_privacy__erased_quarantine_records') }}
+
+),
+
 landing_quarantine as (
 
     select
@@ -46,7 +57,14 @@ landing_quarantine as (
         {{ quarantine_cast('reason_detail', 'string') }} as reason_detail,
         {{ quarantine_cast('null', 'string') }} as record_key
 
-    from {{ source('landing', 'landing_quarantine') }}
+    from {{ source('landing', 'landing_quarantine') }} as landed
+    where not exists (
+        select 1 from erased_records
+        where
+            erased_records.batch_name = landed.batch_name
+            and erased_records.source_line = coalesce(landed.source_line, -1)
+            and erased_records.source_row = coalesce(landed.source_row, -1)
+    )
 
 ),
 

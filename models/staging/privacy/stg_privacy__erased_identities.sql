@@ -1,16 +1,19 @@
 {#-
-    Every identifier of a customer with an erasure request: the customer_id, and each e-mail
-    address and phone number (normalised) any version of their CRM record held. Staging models
-    drop the rows these identify (macro cx360_not_erased). Reads the raw CRM table, not
-    stg_crm__customers, which itself drops erased customers. Internal (personal data): never
-    published.
+    Every identifier of a customer with an erasure request: the customer_id (as
+    cx360_erasure_id compares it), and each e-mail address and phone number (normalised as in
+    staging) any version of their CRM record held. A CRM record under another id that holds one
+    of those e-mails or phones is the same person registered again: its id, e-mails and phones
+    are erased too (one step: a re-registration's own new contacts are included, not the
+    records sharing those). Staging models drop the rows these identify (macro
+    cx360_not_erased). Reads the raw CRM table, not stg_crm__customers, which itself drops
+    erased customers. Internal (personal data): never published.
 -#}
 
 with
 
 requests as (
 
-    select distinct customer_id
+    select distinct {{ cx360_erasure_id('customer_id') }} as customer_id
     from {{ ref('stg_privacy__erasure_requests') }}
     where customer_id is not null
 
@@ -19,10 +22,48 @@ requests as (
 crm_versions as (
 
     select
-        {{ clean_string('customer_id') }} as customer_id,
+        {{ cx360_erasure_id('customer_id') }} as customer_id,
         {{ normalize_email('email') }} as email,
         {{ normalize_phone('phone') }} as phone
     from {{ source('crm', 'crm_customers') }}
+
+),
+
+requested_versions as (
+
+    select
+        crm_versions.email,
+        crm_versions.phone
+    from crm_versions
+    inner join requests on crm_versions.customer_id = requests.customer_id
+
+),
+
+erased_customers as (
+
+    select customer_id from requests
+
+    union
+
+    select crm_versions.customer_id
+    from crm_versions
+    inner join requested_versions on crm_versions.email = requested_versions.email
+
+    union
+
+    select crm_versions.customer_id
+    from crm_versions
+    inner join requested_versions on crm_versions.phone = requested_versions.phone
+
+),
+
+erased_versions as (
+
+    select
+        crm_versions.email,
+        crm_versions.phone
+    from crm_versions
+    inner join erased_customers on crm_versions.customer_id = erased_customers.customer_id
 
 ),
 
@@ -31,25 +72,24 @@ identities as (
     select
         'customer_id' as identity_type,
         customer_id as identity_value
-    from requests
+    from erased_customers
+    where customer_id is not null
 
     union
 
     select
         'email' as identity_type,
-        crm_versions.email as identity_value
-    from crm_versions
-    inner join requests on crm_versions.customer_id = requests.customer_id
-    where crm_versions.email is not null
+        email as identity_value
+    from erased_versions
+    where email is not null
 
     union
 
     select
         'phone' as identity_type,
-        crm_versions.phone as identity_value
-    from crm_versions
-    inner join requests on crm_versions.customer_id = requests.customer_id
-    where crm_versions.phone is not null
+        phone as identity_value
+    from erased_versions
+    where phone is not null
 
 )
 
