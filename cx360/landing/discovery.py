@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from cx360.contract import Table
 from cx360.errors import ContractError
+from cx360.landing.settings import DEFAULT_SETTINGS, SETTINGS_FILE, SourceSettings
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet",)
@@ -78,8 +79,15 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_header(path: Path, fmt: str) -> tuple[str, ...]:
-    """Column names of a batch file: the CSV header line, or the parquet schema."""
+def read_header(
+    path: Path, fmt: str, settings: SourceSettings = DEFAULT_SETTINGS
+) -> tuple[str, ...]:
+    """Column names of a batch file: the CSV header line, or the parquet schema, renamed by
+    the settings' column mapping to the contract's names."""
+    return tuple(settings.contract_name(c) for c in _file_header(path, fmt, settings))
+
+
+def _file_header(path: Path, fmt: str, settings: SourceSettings) -> tuple[str, ...]:
     if fmt == "parquet":
         return tuple(pq.read_schema(path).names)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
@@ -91,11 +99,17 @@ def read_header(path: Path, fmt: str) -> tuple[str, ...]:
             f"{path}: the file is not UTF-8 (it looks like UTF-16)",
             hint="re-export it as UTF-8 CSV (the contract's encoding)",
         )
-    text = head.decode("utf-8-sig", errors="replace")
+    # the names are matched exactly: decode them as the file is (rules in encoding.py)
+    encoding = settings.encoding or "utf-8-sig"
+    try:
+        head.split(b"\n", 1)[0].split(b"\r", 1)[0].decode(encoding)
+    except UnicodeDecodeError:
+        encoding = settings.encoding or "cp1252"
+    text = head.decode(encoding, errors="replace")
     if not text.strip():
         return ()
     # newline="" lets the csv module end the header at \n, \r\n or a bare \r
-    header = next(csv.reader(io.StringIO(text, newline="")), [])
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=settings.delimiter), [])
     if not header:  # rows follow a blank first line: reading on would lose them unseen
         raise ContractError(
             f"{path}: the first line is blank; the header must be on line 1",
@@ -113,7 +127,11 @@ def _candidate_files(raw_dir: Path, table: str) -> list[Path]:
     return found
 
 
-def discover(raw_dir: Path, contract: dict[str, Table]) -> Discovery:
+def discover(
+    raw_dir: Path,
+    contract: dict[str, Table],
+    settings: dict[str, SourceSettings] | None = None,
+) -> Discovery:
     """List, hash and check every batch file; raise ContractError before anything is written.
 
     Errors: the raw folder is missing, a required table has neither file nor folder, or a
@@ -140,7 +158,7 @@ def discover(raw_dir: Path, contract: dict[str, Table]) -> Discovery:
             "folder of batch files (see cx360/contract/raw_contract.yml)",
         )
     for entry in sorted(raw_dir.iterdir()):
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or entry.name == SETTINGS_FILE:
             continue
         if _table_stem(entry) not in contract:
             warnings.append(f"ignored {entry.name}: not a contract table")
@@ -164,7 +182,8 @@ def discover(raw_dir: Path, contract: dict[str, Table]) -> Discovery:
         batch_name = path.relative_to(raw_dir).as_posix()
         size = path.stat().st_size
         try:
-            header = read_header(path, fmt) if size else ()
+            table_settings = (settings or {}).get(name, DEFAULT_SETTINGS)
+            header = read_header(path, fmt, table_settings) if size else ()
         except (OSError, EOFError, csv.Error, pa.ArrowException) as err:  # truncated gzip...
             raise ContractError(
                 f"{batch_name}: cannot read the header of this {fmt} file: {err}",
