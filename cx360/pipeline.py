@@ -174,6 +174,8 @@ def _run(
         steps.start("validate landed batches (contract + volume suites)")
         raw_report = validate_raw(warehouse, run_id, context=context)
         console.print(f"    {len(raw_report.outcomes)} suite run(s), passed: {raw_report.passed}")
+        for note in raw_report.notes:  # fields landed NULL: not blocking, but to be read
+            _echo(console, f"    note: {note}")
         check_raw(raw_report, warehouse)
 
         steps.start("dbt build")
