@@ -24,6 +24,7 @@ from great_expectations.data_context import AbstractDataContext
 from cx360.contract import load_contract
 from cx360.errors import Cx360Error
 from cx360.landing.loss import TableLoss, field_notes, landing_loss
+from cx360.mart_guard import mart_drops
 from cx360.warehouse import PostgresSettings, Warehouse
 from expectations.config import load_thresholds
 from expectations.context import build_context, build_data_docs
@@ -119,10 +120,11 @@ class ValidationReport:
     outcomes: list[SuiteOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     losses: list[TableLoss] = field(default_factory=list)  # tables over the loss limit
+    blocking: list[str] = field(default_factory=list)  # other blocking findings (mart guard)
 
     @property
     def passed(self) -> bool:
-        return not self.losses and all(o.success for o in self.outcomes)
+        return not self.losses and not self.blocking and all(o.success for o in self.outcomes)
 
     @property
     def failed(self) -> list[SuiteOutcome]:
@@ -130,12 +132,13 @@ class ValidationReport:
 
     def describe_failures(self) -> str:
         losses = [loss.describe() for loss in self.losses]
-        return "\n".join(losses + [o.describe_failures() for o in self.failed])
+        return "\n".join(losses + self.blocking + [o.describe_failures() for o in self.failed])
 
     def extend(self, other: ValidationReport) -> None:
         self.outcomes += other.outcomes
         self.notes += other.notes
         self.losses += other.losses
+        self.blocking += other.blocking
 
 
 def data_docs_dir(warehouse: Warehouse) -> Path:
@@ -350,6 +353,8 @@ def validate_marts(
                 f"marts suite for {table} not run on spark (no GX datasource configured); "
                 "dbt tests still gate the build"
             )
+    # against the last published marts, whatever batches were accepted (cx360/mart_guard.py)
+    report.blocking += [drop.describe() for drop in mart_drops(warehouse)]
     con = _connect_landing(warehouse)
     try:
         _record(con, run_id, report.outcomes, _now(), warehouse)

@@ -585,3 +585,38 @@ def test_an_unreadable_header_is_a_contract_error(tmp_path: Path) -> None:
     (raw / "interactions" / "2026-01-02.csv.gz").write_bytes(b"not gzip at all")
     with pytest.raises(ContractError, match="interactions/2026-01-02.csv.gz"):
         land(raw, Warehouse(tmp_path / "wh"), progress=False)
+
+
+def test_out_of_range_values_land_null_with_value_out_of_range(tmp_path: Path) -> None:
+    """Rating, severity and duration outside their contract ranges: the field is NULL in raw
+    (so no model or mart can read it) and each is recorded with value_out_of_range."""
+    raw = tmp_path / "raw"
+    contract = write_valid_raw(raw, include_optional=True)
+    cases = {  # table: (column, out of range, in range)
+        "product_reviews": ("rating", "7", "5"),
+        "network_incidents": ("severity", "9", "4"),
+        "interactions": ("duration_seconds", "-5", "0"),
+    }
+    for name, (column, bad, good) in cases.items():
+        table = contract[name]
+        rows = valid_rows(table, range(1, 4))
+        rows[0][column], rows[1][column] = bad, good
+        (raw / f"{name}.csv").write_text(
+            csv_text(list(table.column_names), [[r[c] for c in table.column_names] for r in rows])
+        )
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+
+    for name, (column, bad, good) in cases.items():
+        entry = report.table(name)
+        assert (entry.rows_read, entry.rows_accepted, entry.rows_quarantined) == (3, 3, 0)
+        assert entry.fields_nulled == {f"{column}: value_out_of_range": 1}
+        values = _query(warehouse, f"select {column} from raw.{name} order by _source_row")
+        assert values[0] == (None,) and float(values[1][0]) == float(good)
+        issues = _query(
+            warehouse,
+            "select source_row, reason_code, raw_value, reason_detail "
+            f"from audit.landing_field_issues where table_name = '{name}'",
+        )
+        assert [i[:3] for i in issues] == [(1, "value_out_of_range", bad)]
+        assert "outside its contract range" in issues[0][3]

@@ -21,6 +21,8 @@ null is invalid. Problems are judged at two levels:
   row-level problem of the row.
 - field: an invalid value in an optional column; the row lands with that field NULL and the
   problem is recorded in audit.landing_field_issues (a customer is never lost for a birth date).
+A typed value outside its contract range (`raw.ranges` in expectations/thresholds.yml: rating
+1-5, severity 1-4, durations >= 0) is `value_out_of_range`, at the same two levels.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from dataclasses import dataclass
 
 from cx360.contract import Column, Table
 from cx360.landing.settings import DEFAULT_SETTINGS, SourceSettings
+from expectations.config import load_thresholds
 
 MISSING_REQUIRED = "missing_required"
 INVALID_TYPE = "invalid_type"
+VALUE_OUT_OF_RANGE = "value_out_of_range"
 UNPARSEABLE_LINE = "unparseable_line"
 
 _NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
@@ -125,6 +129,7 @@ class ColumnSql:
     raw_is_text: bool
 
     row_level: bool  # a problem here quarantines the row (key or required column)
+    value_range: tuple[float | None, float | None] | None = None  # inclusive; None: open
 
     @property
     def checked(self) -> bool:
@@ -138,6 +143,7 @@ def column_sql(
     settings: SourceSettings = DEFAULT_SETTINGS,
     *,
     row_level: bool | None = None,
+    value_range: tuple[float | None, float | None] | None = None,
 ) -> ColumnSql:
     """Expressions for `column`, read from `s."<name>"` of DuckDB type `source_type`.
     `row_level` defaults to the column being required."""
@@ -154,7 +160,7 @@ def column_sql(
     else:
         typed = f"try_cast({ref} as {column.duckdb_type})"
     level = column.required if row_level is None else row_level
-    return ColumnSql(column, typed, ref, is_text, level)
+    return ColumnSql(column, typed, ref, is_text, level, value_range)
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,7 @@ class FieldIssueSql:
     reason_code: str
     raw_text: str  # the value as delivered, as text
     detail: str
+    nulls_typed: bool  # the typed value is not null yet: landing must write NULL instead
 
 
 @dataclass(frozen=True)
@@ -207,7 +214,23 @@ def problem_sql(columns: list[ColumnSql]) -> ProblemSql:
             if col.row_level:
                 conditions.append((condition, INVALID_TYPE, name, detail))
             else:
-                fields.append(FieldIssueSql(name, condition, INVALID_TYPE, raw_text, detail))
+                fields.append(FieldIssueSql(name, condition, INVALID_TYPE, raw_text, detail, False))
+        if col.value_range:
+            low, high = col.value_range
+            bounds = [f"{typed} < {low}" for _ in [0] if low is not None]
+            bounds += [f"{typed} > {high}" for _ in [0] if high is not None]
+            condition = f"({typed} is not null and ({' or '.join(bounds)}))"
+            shown = f"[{'' if low is None else low}, {'' if high is None else high}]"
+            detail = (
+                f"{quote_literal(name + '=')} || {raw_text} || "
+                f"{quote_literal(' is outside its contract range ' + shown)}"
+            )
+            if col.row_level:
+                conditions.append((condition, VALUE_OUT_OF_RANGE, name, detail))
+            else:
+                fields.append(
+                    FieldIssueSql(name, condition, VALUE_OUT_OF_RANGE, raw_text, detail, True)
+                )
     field_bad = "(" + " or ".join(f.condition for f in fields) + ")" if fields else "false"
     if not conditions:
         null = "cast(null as varchar)"
@@ -225,6 +248,16 @@ def problem_sql(columns: list[ColumnSql]) -> ProblemSql:
     )
 
 
+def accepted_value_sql(column: str, problems: ProblemSql) -> str:
+    """The value landed for `column` of an accepted row over `p`: NULL where a field-level
+    problem leaves a typed value behind (out of range)."""
+    nulling = [f.condition for f in problems.fields if f.column == column and f.nulls_typed]
+    ref = f"p.{quote_ident(column)}"
+    if not nulling:
+        return ref
+    return f"case when {' or '.join(nulling)} then null else {ref} end"
+
+
 def key_sql(table: Table) -> str:
     """The row's key as text over `p` (key columns joined by '|'), for audit records."""
     parts = ", ".join(f"cast(p.{quote_ident(k)} as varchar)" for k in table.key)
@@ -234,12 +267,24 @@ def key_sql(table: Table) -> str:
 def table_columns_sql(
     table: Table, source_types: dict[str, str], settings: SourceSettings = DEFAULT_SETTINGS
 ) -> list[ColumnSql]:
+    ranges = contract_ranges(table.name)
     return [
         column_sql(
             col,
             source_types[col.name],
             settings,
             row_level=col.required or col.name in table.key,
+            value_range=ranges.get(col.name),
         )
         for col in table.columns
     ]
+
+
+def contract_ranges(table: str) -> dict[str, tuple[float | None, float | None]]:
+    """Column -> (min, max) of `table` from `raw.ranges` in expectations/thresholds.yml."""
+    ranges: dict[str, tuple[float | None, float | None]] = {}
+    for qualified, (low, high) in load_thresholds()["raw"]["ranges"].items():
+        table_name, column = qualified.split(".")
+        if table_name == table:
+            ranges[column] = (low, high)
+    return ranges

@@ -46,6 +46,7 @@ from cx360.landing.casting import (
     UNPARSEABLE_LINE,
     ColumnSql,
     ProblemSql,
+    accepted_value_sql,
     key_sql,
     problem_sql,
     quote_ident,
@@ -450,7 +451,8 @@ class GroupLoader:
     def _insert_accepted_parquet(self, columns: list[ColumnSql]) -> int:
         names = [*self.table.column_names, "_batch_name", "_source_row"]
         target = ", ".join(quote_ident(n) for n in [*names, "_loaded_at"])
-        source = ", ".join(f"p.{quote_ident(n)}" for n in names)
+        problems = problem_sql(columns)
+        source = ", ".join(accepted_value_sql(n, problems) for n in names)
         # `_bad is not true` keeps exactly the rows the quarantine pass (`where _bad`) leaves
         inserted = self.con.execute(
             f"""insert into raw.{quote_ident(self.table.name)} ({target})
@@ -650,11 +652,11 @@ class GroupLoader:
     def _insert_accepted(self) -> None:
         names = [*self.table.column_names, "_batch_name", "_source_row"]
         target = ", ".join(quote_ident(n) for n in [*names, "_loaded_at"])
-        source = ", ".join(quote_ident(n) for n in names)
+        source = ", ".join(accepted_value_sql(n, self.problems) for n in names)
         self.con.execute(
             f"""insert into raw.{quote_ident(self.table.name)} ({target})
             select {source}, {self.loaded_at}
-            from _cx_checked where _reason_code is null"""
+            from _cx_checked as p where p._reason_code is null"""
         )
 
     def _quarantine_rows(self) -> None:
