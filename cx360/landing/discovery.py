@@ -152,8 +152,12 @@ def discover(
         and not (raw_dir / name).is_dir()
     ]
     if missing:
+        from cx360.landing.inspect import did_you_mean  # advice only, not a matching rule
+
+        near = did_you_mean(raw_dir, missing)
         raise ContractError(
-            f"raw folder {raw_dir} lacks required table(s): {', '.join(missing)}",
+            f"raw folder {raw_dir} lacks required table(s): {', '.join(missing)}"
+            + "".join(f"; {entry}: did you mean {table}?" for table, entry in near.items()),
             hint="each required contract table needs <table>.csv, <table>.parquet or a <table>/ "
             "folder of batch files (see cx360/contract/raw_contract.yml)",
         )
