@@ -47,7 +47,7 @@ dashboard: install  ## the BI dashboard (Streamlit) on the published sample ware
 
 docs: install  ## dbt docs (models, columns, lineage, exposures) of the `make run` warehouse in target/docs
 	CX360_WAREHOUSE_DIR=$(WAREHOUSE_DIR) $(DBT) docs generate --target-path target/docs
-	@echo "open target/docs/index.html, or: $(DBT) docs serve --target-path target/docs"
+	@echo "serve them with the Data Docs: $(CX360) docs --warehouse-dir $(WAREHOUSE_DIR) (http://127.0.0.1:8080/)"
 
 lint: install  ## ruff and sqlfluff
 	$(BIN)/ruff check cx360 orchestration expectations tests

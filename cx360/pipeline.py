@@ -164,6 +164,8 @@ def _land(state: RunState) -> None:
 def _validate_raw(state: RunState) -> None:
     report = validate_raw(state.warehouse, state.run_id, context=state.gx_context)
     state.console.print(f"    {len(report.outcomes)} suite run(s), passed: {report.passed}")
+    for note in report.notes:  # fields landed NULL: not blocking, but to be read
+        _echo(state.console, f"    note: {note}")
     check_raw(report, state.warehouse)
 
 

@@ -23,6 +23,8 @@ from great_expectations.data_context import AbstractDataContext
 
 from cx360.contract import load_contract
 from cx360.errors import Cx360Error
+from cx360.landing.loss import TableLoss, field_notes, landing_loss
+from cx360.mart_guard import mart_drops
 from cx360.warehouse import PostgresSettings, Warehouse
 from expectations.config import load_thresholds
 from expectations.context import build_context, build_data_docs
@@ -117,21 +119,26 @@ class ValidationReport:
     run_id: str
     outcomes: list[SuiteOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    losses: list[TableLoss] = field(default_factory=list)  # tables over the loss limit
+    blocking: list[str] = field(default_factory=list)  # other blocking findings (mart guard)
 
     @property
     def passed(self) -> bool:
-        return all(o.success for o in self.outcomes)
+        return not self.losses and not self.blocking and all(o.success for o in self.outcomes)
 
     @property
     def failed(self) -> list[SuiteOutcome]:
         return [o for o in self.outcomes if not o.success]
 
     def describe_failures(self) -> str:
-        return "\n".join(o.describe_failures() for o in self.failed)
+        losses = [loss.describe() for loss in self.losses]
+        return "\n".join(losses + self.blocking + [o.describe_failures() for o in self.failed])
 
     def extend(self, other: ValidationReport) -> None:
         self.outcomes += other.outcomes
         self.notes += other.notes
+        self.losses += other.losses
+        self.blocking += other.blocking
 
 
 def data_docs_dir(warehouse: Warehouse) -> Path:
@@ -206,11 +213,18 @@ def _validate_raw_table(
     table: str,
     run_id: str,
     now: dt.datetime,
+    report: ValidationReport,
 ) -> list[SuiteOutcome]:
     pending = pending_batches(con, table)
     if not pending:
         return []
     names = [name for name, _ in pending]
+    # landing's loss first: it names the column, the values and the fix
+    contract_table = load_contract()[table]
+    loss = landing_loss(con, contract_table, names, load_thresholds()["landing"])
+    if loss:
+        report.losses.append(loss)
+    report.notes += field_notes(con, contract_table, names)
     checks = raw_checks(load_contract()[table])
     frame = raw_frame(con, table, checks.columns, names)
     outcomes = [
@@ -223,7 +237,7 @@ def _validate_raw_table(
             index_columns=["batch_name"],
         ),
     ]
-    if all(o.success for o in outcomes):
+    if not loss and all(o.success for o in outcomes):
         con.executemany(
             "insert into audit.validated_batches values (?, ?, ?, ?, ?)",
             [(table, name, sha, run_id, now) for name, sha in pending],
@@ -245,7 +259,7 @@ def validate_raw(
     con = _connect_landing(warehouse)
     try:
         for table in tables or load_contract():
-            report.outcomes += _validate_raw_table(con, context, table, run_id, now)
+            report.outcomes += _validate_raw_table(con, context, table, run_id, now, report)
         _record(con, run_id, report.outcomes, now, warehouse)
     finally:
         con.close()
@@ -344,6 +358,8 @@ def validate_marts(
                 f"marts suite for {table} not run on spark (no GX datasource configured); "
                 "dbt tests still gate the build"
             )
+    # against the last published marts, whatever batches were accepted (cx360/mart_guard.py)
+    report.blocking += [drop.describe() for drop in mart_drops(warehouse)]
     con = _connect_landing(warehouse)
     try:
         _record(con, run_id, report.outcomes, _now(), warehouse)

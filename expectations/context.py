@@ -9,6 +9,8 @@ import great_expectations as gx
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
+from expectations.offline_docs import make_offline
+
 DATA_DOCS_SITE = "cx360"
 
 
@@ -39,6 +41,10 @@ def build_context(data_docs_dir: Path | None = None) -> AbstractDataContext:
 
 
 def build_data_docs(context: AbstractDataContext) -> None:
-    """Rebuild the Data Docs site from the validations run in this context."""
+    """Rebuild the Data Docs site from the validations run in this context, with its assets
+    local so the pages open offline (expectations/offline_docs.py)."""
     if DATA_DOCS_SITE in (context.get_site_names() or []):
         context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        config = context.get_config().data_docs_sites or {}
+        base = config[DATA_DOCS_SITE]["store_backend"]["base_directory"]
+        make_offline(Path(base))

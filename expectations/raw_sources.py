@@ -1,8 +1,10 @@
 """Suites for the raw landing contract, one per contract table.
 
 What a landed batch must look like before dbt builds on it: keys present, vocabulary columns
-within the contract's values, contract ranges respected, no timestamp in the future. Rows the
-landing step already quarantined are not here; what is checked is what dbt will read.
+within the contract's values, no timestamp in the future. Rows the landing step already
+quarantined are not here; what is checked is what dbt will read. Contract ranges are not
+checked here: landing quarantines or nulls every value outside them (value_out_of_range,
+cx360/landing/casting.py), so one layer holds that rule.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ class RawChecks:
     table: str
     key_columns: tuple[str, ...]
     vocabularies: dict[str, tuple[str, ...]]
-    ranges: dict[str, tuple[float | None, float | None]]
     timestamp_columns: tuple[str, ...]
 
     @property
@@ -38,7 +39,6 @@ class RawChecks:
         ordered = [
             *self.key_columns,
             *self.vocabularies,
-            *self.ranges,
             *self.timestamp_columns,
         ]
         return list(dict.fromkeys(ordered))
@@ -59,12 +59,6 @@ def vocabulary(description: str, contract: dict[str, Table] | None = None) -> tu
 
 def raw_checks(table: Table) -> RawChecks:
     contract = load_contract()
-    configured_ranges = load_thresholds()["raw"]["ranges"]
-    ranges: dict[str, tuple[float | None, float | None]] = {}
-    for qualified, (low, high) in configured_ranges.items():
-        table_name, column = qualified.split(".")
-        if table_name == table.name:
-            ranges[column] = (low, high)
     return RawChecks(
         table=table.name,
         key_columns=table.key,
@@ -73,7 +67,6 @@ def raw_checks(table: Table) -> RawChecks:
             for c in table.columns
             if c.type == "string" and (vocab := vocabulary(c.description, contract))
         },
-        ranges=ranges,
         timestamp_columns=tuple(c.name for c in table.columns if c.type == "timestamp"),
     )
 
@@ -91,12 +84,6 @@ def raw_suite(checks: RawChecks, now: dt.datetime | None = None) -> gx.Expectati
         suite.add_expectation(
             gx.expectations.ExpectColumnValuesToBeInSet(
                 column=column, value_set=list(values), mostly=limits["vocabulary_mostly"]
-            )
-        )
-    for column, (low, high) in checks.ranges.items():
-        suite.add_expectation(
-            gx.expectations.ExpectColumnValuesToBeBetween(
-                column=column, min_value=low, max_value=high, mostly=limits["range_mostly"]
             )
         )
     for column in checks.timestamp_columns:

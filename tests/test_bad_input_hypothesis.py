@@ -98,18 +98,25 @@ INVALID_INTS = ["1.5", "1e3", "seven", "0x10", "1_000"]
 class Cell:
     text: str
     valid: bool  # False: landing must quarantine the record because of this cell
+    nulled: bool = False  # a bad optional value: the record lands with this field NULL
+
+
+def _bad_cell(column: str, text: str) -> Cell:
+    """A key or required column quarantines the record; an optional one only the field."""
+    row_level = TABLE.column(column).required or column in TABLE.key
+    return Cell(text, not row_level, nulled=not row_level)
 
 
 def _cell(column: str) -> st.SearchStrategy[Cell]:
     spec = TABLE.column(column)
     if spec.type == "timestamp":
         good = st.sampled_from(VALID_TIMESTAMPS).map(lambda t: Cell(t, True))
-        bad = st.sampled_from(INVALID_TIMESTAMPS).map(lambda t: Cell(t, False))
+        bad = st.sampled_from(INVALID_TIMESTAMPS).map(lambda t: _bad_cell(column, t))
         empty = st.just(Cell("", not spec.required))
         return st.one_of(good, good, bad, empty)
     if spec.type == "int":
         good = st.sampled_from(VALID_INTS).map(lambda t: Cell(t, True))
-        bad = st.sampled_from(INVALID_INTS).map(lambda t: Cell(t, False))
+        bad = st.sampled_from(INVALID_INTS).map(lambda t: _bad_cell(column, t))
         return st.one_of(good, good, bad, st.just(Cell("", True)))
     assert spec.type == "string", f"no strategy for {spec.type}"
     if spec.required:  # blank text counts as missing
@@ -290,6 +297,20 @@ def test_broken_csv_batches_land_without_loss(landing: Landing, batch: BatchFile
                 record.cells[c].text or None for c in ("ticket_id", "agent_id", "requester_email")
             )
             assert accepted_rows[number] == sent
+    # ... and each bad optional value of an accepted record is NULL and recorded once.
+    nulled = landing.query(
+        "select source_row, column_name, reason_code from audit.landing_field_issues "
+        "where batch_name = ? order by all",
+        [name],
+    )
+    expected = sorted(
+        (number, column, "invalid_type")
+        for number, record in enumerate(batch.records, start=1)
+        if record.valid
+        for column, cell in record.cells.items()
+        if cell.nulled
+    )
+    assert nulled == expected
 
 
 @PROFILE

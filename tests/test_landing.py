@@ -101,10 +101,11 @@ def dirty_raw(tmp_path: Path) -> Path:
     write_valid_raw(raw)
     (raw / "crm_customers.csv").unlink()
     rows = valid_rows(CUSTOMERS, range(1, 9))
-    rows[1]["birth_date"] = "31/12/1980"  # record 2, line 3: invalid_type
+    rows[1]["birth_date"] = "31/12/1980"  # record 2: optional field invalid -> NULL, recorded
     rows[3]["customer_id"] = ""  # record 4, line 5: missing_required
     rows[6]["created_at"] = "2026-01-03T10:00:00+02:00"  # record 7: offset -> 08:00 UTC
     rows[6]["marketing_consent"] = "YES"
+    rows[7]["city"] = "Zürich"  # valid UTF-8: the file is UTF-8 with one broken line (line 7)
     lines = [",".join([*CUSTOMERS.column_names, "loyalty_tier"]).encode()]  # unknown: ignored
     for i, row in enumerate(rows, start=1):
         line = _customer_line(row).encode()
@@ -114,7 +115,7 @@ def dirty_raw(tmp_path: Path) -> Path:
             line = line.replace(b"first_name_5", b'"Ann"x')  # record 5, line 6: bad quoting
         if i == 6:
             line = line.replace(b"city_6", b"Z\xff\xferich")  # record 6, line 7: invalid UTF-8
-        lines.append(line)
+        lines.append(line if i != 8 else line.decode().encode("utf-8"))
     folder = raw / "crm_customers"
     folder.mkdir()
     (folder / "2026-01-01.csv").write_bytes(b"\n".join(lines) + b"\n")
@@ -128,7 +129,7 @@ def test_bad_rows_go_to_quarantine_with_reason_file_and_line(
     report = land(dirty_raw, warehouse, progress=False)
 
     customers = report.table("crm_customers")
-    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (8, 3, 5)
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (8, 4, 4)
     quarantine = _query(
         warehouse,
         "select reason_code, batch_name, source_line, source_row, column_name "
@@ -136,17 +137,30 @@ def test_bad_rows_go_to_quarantine_with_reason_file_and_line(
     )
     batch = "crm_customers/2026-01-01.csv"
     assert [(q[0], q[1], q[2], q[3]) for q in quarantine] == [
-        ("invalid_type", batch, 3, 2),
         ("unparseable_line", batch, 4, 3),
         ("missing_required", batch, 5, 4),
         ("unparseable_line", batch, 6, 5),
         ("unparseable_line", batch, 7, 6),
     ]
-    assert quarantine[0][4] == "birth_date"
-    assert quarantine[2][4] == "customer_id"
+    assert quarantine[1][4] == "customer_id"
     records = dict(_query(warehouse, "select source_row, raw_record from audit.landing_quarantine"))
-    assert "31/12/1980" in records[2] and "loyalty_tier" in records[2]  # the record as sent
+    assert "loyalty_tier" in records[4]  # the record as sent
     assert "one_too_many" in records[3]
+    # the bad birth date loses the field, not the customer: NULL, and recorded with its key
+    assert _query(warehouse, "select * exclude (recorded_at) from audit.landing_field_issues") == [
+        (
+            "crm_customers",
+            batch,
+            3,
+            2,
+            "customer_id_2",
+            "birth_date",
+            "invalid_type",
+            "31/12/1980",
+            "birth_date=31/12/1980 is not a valid date",
+        )
+    ]
+    assert customers.fields_nulled == {"birth_date: invalid_type": 1}
 
     accepted = _query(
         warehouse,
@@ -155,11 +169,17 @@ def test_bad_rows_go_to_quarantine_with_reason_file_and_line(
     )
     assert [(a[0], a[1]) for a in accepted] == [
         ("customer_id_1", 1),
+        ("customer_id_2", 2),
         ("customer_id_7", 7),
         ("customer_id_8", 8),
     ]
-    assert accepted[1][2] == datetime(2026, 1, 3, 8, 0)
-    assert accepted[1][3] is True
+    assert _query(
+        warehouse,
+        "select birth_date, city from raw.crm_customers "
+        "where _source_row in (2, 8) order by _source_row",
+    ) == [(None, "city_2"), (date(2026, 1, 8), "Zürich")]
+    assert accepted[2][2] == datetime(2026, 1, 3, 8, 0)
+    assert accepted[2][3] is True
     assert {a[4] for a in accepted} == {batch}
 
     assert any("loyalty_tier" in w for w in report.warnings)
@@ -380,10 +400,10 @@ def test_parquet_batches_quarantine_bad_text_values_with_the_record_as_sent(
     day1["marketing_consent"] = pa.array([True, False, None])
     pq.write_table(pa.table(day1), folder / "2026-01-01.parquet")
     rows = valid_rows(CUSTOMERS, range(1, 6))
-    rows[0]["birth_date"] = "31/12/1980"  # record 1: invalid_type
+    rows[0]["birth_date"] = "31/12/1980"  # record 1: optional field -> NULL, recorded
     rows[2]["customer_id"] = "  "  # record 3: blank text is missing_required
-    rows[3]["created_at"] = "yesterday"  # record 4: two problems, the first one named
-    rows[3]["marketing_consent"] = "maybe"
+    rows[3]["created_at"] = "yesterday"  # record 4: required value invalid: quarantined
+    rows[3]["marketing_consent"] = "maybe"  # (a field problem of a quarantined row: in it)
     rows[4]["marketing_consent"] = " Yes "  # record 5: valid once trimmed
     day2 = {c: pa.array([r[c] for r in rows], pa.string()) for c in CUSTOMERS.column_names}
     day2["loyalty_tier"] = pa.array(["gold"] * len(rows))  # not in the contract
@@ -392,7 +412,7 @@ def test_parquet_batches_quarantine_bad_text_values_with_the_record_as_sent(
     report = land(raw, warehouse, progress=False)
 
     customers = report.table("crm_customers")
-    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (8, 5, 3)
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (8, 6, 2)
     day2_name = "crm_customers/2026-01-02.parquet"
     quarantine = _query(
         warehouse,
@@ -400,14 +420,6 @@ def test_parquet_batches_quarantine_bad_text_values_with_the_record_as_sent(
         "from audit.landing_quarantine order by source_row",
     )
     assert quarantine == [
-        (
-            day2_name,
-            None,
-            1,
-            "invalid_type",
-            "birth_date",
-            "birth_date=31/12/1980 is not a valid date",
-        ),
         (day2_name, None, 3, "missing_required", "customer_id", "customer_id is empty"),
         (
             day2_name,
@@ -415,14 +427,19 @@ def test_parquet_batches_quarantine_bad_text_values_with_the_record_as_sent(
             4,
             "invalid_type",
             "created_at",
-            "created_at=yesterday is not a valid timestamp; "
-            "marketing_consent=maybe is not a valid bool",
+            "created_at=yesterday is not a valid timestamp",
         ),
     ]
     records = dict(_query(warehouse, "select source_row, raw_record from audit.landing_quarantine"))
-    first = json.loads(records[1])
-    assert first["birth_date"] == "31/12/1980" and first["loyalty_tier"] == "gold"
-    assert list(first)[: len(CUSTOMERS.column_names)] == list(CUSTOMERS.column_names)
+    fourth = json.loads(records[4])
+    assert fourth["marketing_consent"] == "maybe" and fourth["loyalty_tier"] == "gold"
+    assert list(fourth)[: len(CUSTOMERS.column_names)] == list(CUSTOMERS.column_names)
+    issues = _query(
+        warehouse,
+        "select batch_name, source_row, key_value, column_name, reason_code, raw_value "
+        "from audit.landing_field_issues",
+    )
+    assert issues == [(day2_name, 1, "customer_id_1", "birth_date", "invalid_type", "31/12/1980")]
 
     accepted = _query(
         warehouse,
@@ -433,6 +450,7 @@ def test_parquet_batches_quarantine_bad_text_values_with_the_record_as_sent(
         ("01-01.parquet", 1, "customer_id_1"),
         ("01-01.parquet", 2, "customer_id_2"),
         ("01-01.parquet", 3, "customer_id_3"),
+        ("01-02.parquet", 1, "customer_id_1"),
         ("01-02.parquet", 2, "customer_id_2"),
         ("01-02.parquet", 5, "customer_id_5"),
     ]
@@ -444,7 +462,7 @@ def test_parquet_batches_quarantine_bad_text_values_with_the_record_as_sent(
     )
     assert ledger == [
         ("crm_customers/2026-01-01.parquet", 3, 3, 0, None),
-        (day2_name, 5, 2, 3, "loyalty_tier"),
+        (day2_name, 5, 3, 2, "loyalty_tier"),
     ]
     _assert_balanced(warehouse, report)
 
@@ -567,3 +585,38 @@ def test_an_unreadable_header_is_a_contract_error(tmp_path: Path) -> None:
     (raw / "interactions" / "2026-01-02.csv.gz").write_bytes(b"not gzip at all")
     with pytest.raises(ContractError, match="interactions/2026-01-02.csv.gz"):
         land(raw, Warehouse(tmp_path / "wh"), progress=False)
+
+
+def test_out_of_range_values_land_null_with_value_out_of_range(tmp_path: Path) -> None:
+    """Rating, severity and duration outside their contract ranges: the field is NULL in raw
+    (so no model or mart can read it) and each is recorded with value_out_of_range."""
+    raw = tmp_path / "raw"
+    contract = write_valid_raw(raw, include_optional=True)
+    cases = {  # table: (column, out of range, in range)
+        "product_reviews": ("rating", "7", "5"),
+        "network_incidents": ("severity", "9", "4"),
+        "interactions": ("duration_seconds", "-5", "0"),
+    }
+    for name, (column, bad, good) in cases.items():
+        table = contract[name]
+        rows = valid_rows(table, range(1, 4))
+        rows[0][column], rows[1][column] = bad, good
+        (raw / f"{name}.csv").write_text(
+            csv_text(list(table.column_names), [[r[c] for c in table.column_names] for r in rows])
+        )
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+
+    for name, (column, bad, good) in cases.items():
+        entry = report.table(name)
+        assert (entry.rows_read, entry.rows_accepted, entry.rows_quarantined) == (3, 3, 0)
+        assert entry.fields_nulled == {f"{column}: value_out_of_range": 1}
+        values = _query(warehouse, f"select {column} from raw.{name} order by _source_row")
+        assert values[0] == (None,) and float(values[1][0]) == float(good)
+        issues = _query(
+            warehouse,
+            "select source_row, reason_code, raw_value, reason_detail "
+            f"from audit.landing_field_issues where table_name = '{name}'",
+        )
+        assert [i[:3] for i in issues] == [(1, "value_out_of_range", bad)]
+        assert "outside its contract range" in issues[0][3]

@@ -16,7 +16,7 @@ import psycopg2
 import pytest
 
 from cx360.contract import load_contract
-from cx360.landing import land
+from cx360.landing import duckdb_loader, land
 from cx360.warehouse import PostgresSettings, Warehouse
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
@@ -38,7 +38,7 @@ def _duckdb_counts(warehouse: Warehouse) -> dict[str, int]:
         counts = {
             f"raw.{t}": con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in CONTRACT
         }
-        for t in ("landed_batches", "landing_quarantine"):
+        for t in duckdb_loader.AUDIT_TABLES:
             counts[f"audit.{t}"] = con.execute(f"select count(*) from audit.{t}").fetchone()[0]
         return counts
     finally:

@@ -9,7 +9,9 @@ dbt builds are the expensive part, so there are only two.
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 from pathlib import Path
 
 import duckdb
@@ -19,12 +21,14 @@ from rich.console import Console
 
 from cx360.cli import main as cli_main
 from cx360.pipeline import run_pipeline
+from cx360.validation import accept_batch
 from cx360.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # two dbt builds: a few minutes on a small machine
 
 BAD_TICKETS = "2026-07-01.csv"
 BAD_INTERACTIONS = "2026-07-01.csv"
+OUT_OF_RANGE = "2026-06-30-out-of-range.csv"
 
 
 class Run:
@@ -55,7 +59,38 @@ def _publish_runs(warehouse: Warehouse) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _first_customer(raw_dir: Path) -> dict[str, str]:
+    path = sorted((raw_dir / "crm_customers").glob("*.csv"))[0]
+    with path.open(encoding="utf-8", newline="") as handle:
+        return next(csv.DictReader(handle))
+
+
+def _write_out_of_range_batches(raw_dir: Path) -> None:
+    """A rating, a severity and a duration outside their contract ranges, for a real
+    customer: landing lands each field NULL (value_out_of_range)."""
+    customer = _first_customer(raw_dir)
+    day = "2026-06-30T10:00:00"
+    write_batch(
+        raw_dir,
+        "product_reviews",
+        OUT_OF_RANGE,
+        [{"review_id": "OOR-R1", "customer_id": customer["customer_id"], "rating": "7",
+          "posted_at": day, "source": "website"}],
+    )  # fmt: skip
+    write_batch(
+        raw_dir,
+        "network_incidents",
+        OUT_OF_RANGE,
+        [{"incident_id": "OOR-N1", "postal_code": customer["postal_code"], "started_at": day,
+          "severity": "9", "incident_type": "outage"}],
+    )  # fmt: skip
+    interaction = interaction_rows("OOR", 1, bad=0)[0]
+    interaction.update(customer_id=customer["customer_id"], duration_seconds="-5")
+    write_batch(raw_dir, "interactions", OUT_OF_RANGE, [interaction])
+
+
 def test_clean_run_publishes(run: Run) -> None:
+    _write_out_of_range_batches(run.raw_dir)
     status, output = run()
 
     assert status == 0, output
@@ -79,6 +114,41 @@ def test_clean_run_publishes(run: Run) -> None:
     assert {"raw.support_tickets", "volume.support_tickets", "marts.fct_kpi"} <= suites
     assert len(_publish_runs(wh)) == 1
     assert (wh.root / "data_docs" / "index.html").exists()
+
+    # out-of-range values reach no mart: the rows are there, the values are not
+    con = duckdb.connect(str(wh.published_db), read_only=True)
+    try:
+        durations = con.execute(
+            "select duration_seconds from marts.fct_interactions where interaction_id = 'OOR-0'"
+        ).fetchall()
+        (negative,) = con.execute(
+            "select count(*) from marts.fct_interactions where duration_seconds < 0"
+        ).fetchone()
+        ratings = con.execute(
+            "select min(value), max(value) from marts.fct_kpi where kpi_name = 'review_rating'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert durations == [(None,)] and negative == 0
+    assert ratings[0] >= 1 and ratings[1] <= 5
+    con = duckdb.connect(str(wh.landing_db), read_only=True)
+    try:
+        nulled = con.execute(
+            "select table_name, column_name, raw_value from audit.landing_field_issues "
+            "where reason_code = 'value_out_of_range' and batch_name like '%/' || ? order by 1",
+            [OUT_OF_RANGE],
+        ).fetchall()
+        (severity,) = con.execute(
+            "select severity from raw.network_incidents where incident_id = 'OOR-N1'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert nulled == [
+        ("interactions", "duration_seconds", "-5"),
+        ("network_incidents", "severity", "9"),
+        ("product_reviews", "rating", "7"),
+    ]
+    assert severity is None
 
 
 def test_mostly_bad_batch_blocks_publish(run: Run) -> None:
@@ -135,6 +205,49 @@ def test_way_out_fix_and_accept_lets_next_run_publish(run: Run) -> None:
     finally:
         con.close()
     assert accepted == [(f"support_tickets/{BAD_TICKETS}", "test: known partial extract")]
+
+
+def test_the_dashboard_says_accepted_with_rows_quarantined(run: Run) -> None:
+    from cx360.dashboard.data import PublishedWarehouse, publish_status
+
+    status = publish_status(PublishedWarehouse(run.warehouse.published_db))
+    assert status.validation_passed is True
+    assert status.accepted_quarantined == 35  # the accepted tickets batch's bad rows
+
+
+def _dd_mm_contract_batches(raw_dir: Path) -> list[str]:
+    """Rewrite every crm_contracts batch with DD/MM/YYYY dates (new content: replaced)."""
+    names = []
+    for path in sorted((raw_dir / "crm_contracts").glob("*.csv")):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(
+            re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b(?![T :])", r"\3/\2/\1", text), encoding="utf-8"
+        )
+        names.append(f"crm_contracts/{path.name}")
+    return names
+
+
+def test_accept_cannot_publish_a_mart_that_lost_its_active_customers(run: Run) -> None:
+    wh = run.warehouse
+    before = sha256(wh.published_db)
+    batches = _dd_mm_contract_batches(run.raw_dir)
+
+    status, output = run()  # every contract quarantined: the loss check names the fix
+    assert status == 1
+    assert "crm_contracts lost" in output and "started_at invalid_type" in output
+    assert 'set date_format: "%d/%m/%Y"' in output
+    assert sha256(wh.published_db) == before
+
+    for name in batches:  # the operator follows the old hint instead of the fix
+        assert accept_batch(wh, name, reason="test: accept everything") == 1
+    status, output = run()
+
+    assert status == 1, output
+    assert "marts validation failed" in output, output
+    drop = re.search(r"active customers fell from ([\d,]+) \(last published\) to ([\d,]+)", output)
+    assert drop, output
+    assert int(drop.group(2).replace(",", "")) < 0.9 * int(drop.group(1).replace(",", ""))
+    assert sha256(wh.published_db) == before  # the emptied mart was not published
 
 
 def test_accept_unknown_batch_is_a_clear_error(run: Run, capsys: pytest.CaptureFixture) -> None:

@@ -93,6 +93,7 @@ class PublishStatus:
     validation_passed: bool | None
     checks: int
     failed_checks: int
+    accepted_quarantined: int = 0  # rows quarantined in batches let through by `cx360 accept`
 
 
 def publish_status(wh: PublishedWarehouse) -> PublishStatus:
@@ -123,12 +124,27 @@ def publish_status(wh: PublishedWarehouse) -> PublishStatus:
             [run_id],
         )
         checks, failed = int(counts.at[0, "checks"]), int(counts.at[0, "failed"])
+    accepted_quarantined = 0
+    if {"audit.accepted_batches", "audit.landed_batches"} <= set(wh.tables()):
+        accepted_quarantined = int(
+            wh.frame(
+                """
+                select coalesce(sum(lb.rows_quarantined), 0) as n
+                from audit.landed_batches as lb
+                where exists (
+                    select 1 from audit.accepted_batches as ab
+                    where ab.batch_name = lb.batch_name
+                      and ab.content_sha256 = lb.content_sha256)
+                """
+            ).at[0, "n"]
+        )
     return PublishStatus(
         run_id=run_id,
         published_at=pd.Timestamp(last.at[0, "published_at"]).to_pydatetime(),
         validation_passed=bool(last.at[0, "passed"]),
         checks=checks,
         failed_checks=failed,
+        accepted_quarantined=accepted_quarantined,
     )
 
 

@@ -26,6 +26,11 @@ def show_publish_status(wh: data.PublishedWarehouse) -> None:
     )
     if not status.validation_passed:
         st.sidebar.error("Validation did not pass for this publish")
+    elif status.accepted_quarantined:  # never plain "passed" when accept let rows go
+        st.sidebar.warning(
+            f"Validation accepted with {status.accepted_quarantined:,} rows quarantined "
+            "(batches let through by cx360 accept; see audit.accepted_batches)"
+        )
     elif status.checks == 0:
         st.sidebar.success("Validation passed (no check results recorded for this run)")
     else:

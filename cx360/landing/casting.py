@@ -10,9 +10,19 @@ Rules, per contract type, for text input (CSV, or a VARCHAR parquet column):
   applied so the stored value is UTC (the landing connection runs with TimeZone=UTC)
 Typed parquet columns are cast directly (a TIMESTAMPTZ column becomes its UTC timestamp).
 
+The source settings (cx360/landing/settings.py) change the text rules per table: a
+`date_format` / `timestamp_format` (strptime codes) replaces ISO-8601, a `decimal_separator` of
+',' is read as '.', and a `time_zone` is applied to timestamps that carry no offset.
+
 A required column is missing when null (or blank text). A present value whose conversion gives
-null is invalid. The first problem in contract column order names the row's reason code and
-column; `reason_detail` lists every problem of the row.
+null is invalid. Problems are judged at two levels:
+- row: a missing or invalid key or required value; the row is quarantined. The first problem
+  in contract column order names the row's reason code and column; `reason_detail` lists every
+  row-level problem of the row.
+- field: an invalid value in an optional column; the row lands with that field NULL and the
+  problem is recorded in audit.landing_field_issues (a customer is never lost for a birth date).
+A typed value outside its contract range (`raw.ranges` in expectations/thresholds.yml: rating
+1-5, severity 1-4, durations >= 0) is `value_out_of_range`, at the same two levels.
 """
 
 from __future__ import annotations
@@ -20,9 +30,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cx360.contract import Column, Table
+from cx360.landing.settings import DEFAULT_SETTINGS, SourceSettings
+from expectations.config import load_thresholds
 
 MISSING_REQUIRED = "missing_required"
 INVALID_TYPE = "invalid_type"
+VALUE_OUT_OF_RANGE = "value_out_of_range"
 UNPARSEABLE_LINE = "unparseable_line"
 
 _NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
@@ -41,9 +54,17 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _text_conversion(column: Column, value: str) -> str:
+def _text_conversion(
+    column: Column, value: str, settings: SourceSettings = DEFAULT_SETTINGS
+) -> str:
     """Expression converting trimmed, non-empty text `value` to the column's contract type."""
     kind = column.type
+    if kind in ("decimal", "numeric") and settings.decimal_separator == ",":
+        value = f"replace({value}, ',', '.')"
+    if kind == "date" and settings.date_format:
+        return f"cast(try_strptime({value}, {quote_literal(settings.date_format)}) as date)"
+    if kind == "timestamp" and (settings.timestamp_format or settings.time_zone != "UTC"):
+        return _zoned_timestamp(value, settings)
     if kind == "int":
         return (
             f"case when regexp_full_match({value}, '{_INT_PATTERN}') "
@@ -75,6 +96,29 @@ def _text_conversion(column: Column, value: str) -> str:
     raise ValueError(f"no text conversion for contract type {kind}")
 
 
+def _zoned_timestamp(value: str, settings: SourceSettings) -> str:
+    """A timestamp read with the settings' format and/or time zone, as UTC wall clock."""
+    fmt = settings.timestamp_format
+    if fmt and "%z" in fmt.lower():  # the value carries its offset: strptime gives UTC
+        return f"cast(try_strptime({value}, {quote_literal(fmt)}) as timestamp)"
+    local = (
+        f"try_strptime({value}, {quote_literal(fmt)})"
+        if fmt
+        else _text_conversion(Column("_", "timestamp"), value)
+    )
+    if settings.time_zone == "UTC":
+        return local
+    # timezone(zone, local wall clock) is the instant; cast under TimeZone=UTC gives UTC
+    if fmt:
+        return f"cast(timezone({quote_literal(settings.time_zone)}, {local}) as timestamp)"
+    # ISO text with an offset is already UTC; only values without one are local
+    return (
+        f"case when regexp_full_match(substr({value}, 11), '{_NO_ZONE_PATTERN}') "
+        f"then cast(timezone({quote_literal(settings.time_zone)}, {local}) as timestamp) "
+        f"else {local} end"
+    )
+
+
 @dataclass(frozen=True)
 class ColumnSql:
     """How one contract column is read from the source relation `s`."""
@@ -84,43 +128,71 @@ class ColumnSql:
     raw: str  # the source value as delivered (text, or a typed parquet value)
     raw_is_text: bool
 
+    row_level: bool  # a problem here quarantines the row (key or required column)
+    value_range: tuple[float | None, float | None] | None = None  # inclusive; None: open
+
     @property
     def checked(self) -> bool:
-        """Whether a row can fail on this column (missing or not convertible)."""
+        """Whether a row or field can fail on this column (missing or not convertible)."""
         return self.column.required or self.column.type != "string"
 
 
-def column_sql(column: Column, source_type: str) -> ColumnSql:
-    """Expressions for `column`, read from `s."<name>"` of DuckDB type `source_type`."""
+def column_sql(
+    column: Column,
+    source_type: str,
+    settings: SourceSettings = DEFAULT_SETTINGS,
+    *,
+    row_level: bool | None = None,
+    value_range: tuple[float | None, float | None] | None = None,
+) -> ColumnSql:
+    """Expressions for `column`, read from `s."<name>"` of DuckDB type `source_type`.
+    `row_level` defaults to the column being required."""
     ref = f"s.{quote_ident(column.name)}"
     is_text = source_type.upper() in TEXT_TYPES
     if column.type == "string":
         typed = ref if is_text else f"cast({ref} as varchar)"  # staging trims and normalises
     elif is_text:
-        typed = _text_conversion(column, f"nullif(trim({ref}), '')")
+        typed = _text_conversion(column, f"nullif(trim({ref}), '')", settings)
     elif source_type.upper() == column.duckdb_type.upper():
         typed = ref
     elif source_type.upper().startswith("TIMESTAMP") and column.type == "timestamp":
         typed = f"cast({ref} as timestamp)"  # TIMESTAMPTZ -> UTC wall clock (TimeZone=UTC)
     else:
         typed = f"try_cast({ref} as {column.duckdb_type})"
-    return ColumnSql(column, typed, ref, is_text)
+    level = column.required if row_level is None else row_level
+    return ColumnSql(column, typed, ref, is_text, level, value_range)
+
+
+@dataclass(frozen=True)
+class FieldIssueSql:
+    """One optional column's field-level problem over `p` (see ProblemSql)."""
+
+    column: str
+    condition: str
+    reason_code: str
+    raw_text: str  # the value as delivered, as text
+    detail: str
+    nulls_typed: bool  # the typed value is not null yet: landing must write NULL instead
 
 
 @dataclass(frozen=True)
 class ProblemSql:
     """Expressions over a relation `p` holding the typed values (`p."<col>"`) and raw text
-    (`p."_raw_<col>"`): `bad` flags a row with any problem; the reasons are gated on `_bad`
-    (select `bad` as `_bad` first) so clean rows skip building them."""
+    (`p."_raw_<col>"`): `bad` flags a row with a row-level problem; the reasons are gated on
+    `_bad` (select `bad` as `_bad` first) so clean rows skip building them. `field_bad` flags a
+    row with a field-level problem, each described in `fields`."""
 
     bad: str
     reason_code: str
     reason_column: str
     reason_detail: str
+    field_bad: str
+    fields: tuple[FieldIssueSql, ...]
 
 
 def problem_sql(columns: list[ColumnSql]) -> ProblemSql:
     conditions: list[tuple[str, str, str, str]] = []  # (condition, code, column, detail)
+    fields: list[FieldIssueSql] = []
     for col in columns:
         name = col.column.name
         typed = f"p.{quote_ident(name)}"
@@ -138,10 +210,31 @@ def problem_sql(columns: list[ColumnSql]) -> ProblemSql:
                 f"{quote_literal(name + '=')} || {raw_text} || "
                 f"{quote_literal(' is not a valid ' + col.column.type)}"
             )
-            conditions.append((f"({present} and {typed} is null)", INVALID_TYPE, name, detail))
+            condition = f"({present} and {typed} is null)"
+            if col.row_level:
+                conditions.append((condition, INVALID_TYPE, name, detail))
+            else:
+                fields.append(FieldIssueSql(name, condition, INVALID_TYPE, raw_text, detail, False))
+        if col.value_range:
+            low, high = col.value_range
+            bounds = [f"{typed} < {low}" for _ in [0] if low is not None]
+            bounds += [f"{typed} > {high}" for _ in [0] if high is not None]
+            condition = f"({typed} is not null and ({' or '.join(bounds)}))"
+            shown = f"[{'' if low is None else low}, {'' if high is None else high}]"
+            detail = (
+                f"{quote_literal(name + '=')} || {raw_text} || "
+                f"{quote_literal(' is outside its contract range ' + shown)}"
+            )
+            if col.row_level:
+                conditions.append((condition, VALUE_OUT_OF_RANGE, name, detail))
+            else:
+                fields.append(
+                    FieldIssueSql(name, condition, VALUE_OUT_OF_RANGE, raw_text, detail, True)
+                )
+    field_bad = "(" + " or ".join(f.condition for f in fields) + ")" if fields else "false"
     if not conditions:
         null = "cast(null as varchar)"
-        return ProblemSql("false", null, null, null)
+        return ProblemSql("false", null, null, null, field_bad, tuple(fields))
     codes = " ".join(f"when {cond} then '{code}'" for cond, code, _, _ in conditions)
     names = " ".join(f"when {cond} then {quote_literal(name)}" for cond, _, name, _ in conditions)
     details = ", ".join(f"case when {cond} then {detail} end" for cond, _, _, detail in conditions)
@@ -150,8 +243,48 @@ def problem_sql(columns: list[ColumnSql]) -> ProblemSql:
         reason_code=f"case when p._bad then case {codes} end end",
         reason_column=f"case when p._bad then case {names} end end",
         reason_detail=f"case when p._bad then concat_ws('; ', {details}) end",
+        field_bad=field_bad,
+        fields=tuple(fields),
     )
 
 
-def table_columns_sql(table: Table, source_types: dict[str, str]) -> list[ColumnSql]:
-    return [column_sql(col, source_types[col.name]) for col in table.columns]
+def accepted_value_sql(column: str, problems: ProblemSql) -> str:
+    """The value landed for `column` of an accepted row over `p`: NULL where a field-level
+    problem leaves a typed value behind (out of range)."""
+    nulling = [f.condition for f in problems.fields if f.column == column and f.nulls_typed]
+    ref = f"p.{quote_ident(column)}"
+    if not nulling:
+        return ref
+    return f"case when {' or '.join(nulling)} then null else {ref} end"
+
+
+def key_sql(table: Table) -> str:
+    """The row's key as text over `p` (key columns joined by '|'), for audit records."""
+    parts = ", ".join(f"cast(p.{quote_ident(k)} as varchar)" for k in table.key)
+    return f"concat_ws('|', {parts})"
+
+
+def table_columns_sql(
+    table: Table, source_types: dict[str, str], settings: SourceSettings = DEFAULT_SETTINGS
+) -> list[ColumnSql]:
+    ranges = contract_ranges(table.name)
+    return [
+        column_sql(
+            col,
+            source_types[col.name],
+            settings,
+            row_level=col.required or col.name in table.key,
+            value_range=ranges.get(col.name),
+        )
+        for col in table.columns
+    ]
+
+
+def contract_ranges(table: str) -> dict[str, tuple[float | None, float | None]]:
+    """Column -> (min, max) of `table` from `raw.ranges` in expectations/thresholds.yml."""
+    ranges: dict[str, tuple[float | None, float | None]] = {}
+    for qualified, (low, high) in load_thresholds()["raw"]["ranges"].items():
+        table_name, column = qualified.split(".")
+        if table_name == table:
+            ranges[column] = (low, high)
+    return ranges

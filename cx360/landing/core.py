@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,10 +15,12 @@ import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cx360.contract import Table, load_contract
-from cx360.errors import Cx360Error
+from cx360.errors import ContractError, Cx360Error
 from cx360.landing import duckdb_loader as loader
 from cx360.landing.discovery import BatchFile, Discovery, delivery_warnings, discover
+from cx360.landing.encoding import detect_encoding, is_utf8, transcode_to_utf8
 from cx360.landing.report import LandingReport, TableLanding
+from cx360.landing.settings import SETTINGS_FILE, SourceSettings, load_source_settings
 from cx360.warehouse import Warehouse
 
 log = logging.getLogger("cx360.landing")
@@ -79,7 +82,8 @@ def land(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True) -> Landi
     """
     started = time.monotonic()
     contract = load_contract()
-    found = discover(Path(raw_dir), contract)
+    settings = load_source_settings(Path(raw_dir), contract)
+    found = discover(Path(raw_dir), contract, settings)
     for warning in found.warnings:
         log.warning(warning)
     report = LandingReport(
@@ -96,37 +100,92 @@ def land(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True) -> Landi
             log.warning(warning)
             report.warnings.append(warning)
         plans = _plan(found.batches, held, report)
-        files_to_load = sum(len(plan.to_load) for plan in plans.values())
-        isolate: set[str] = set()
-        unreadable: dict[str, str] = {}
-        # A file the CSV reader cannot parse aborts the transaction: roll back and land again,
-        # reading its group file by file, then quarantining that one file line by line.
-        for _attempt in range(2 * files_to_load + 1):
-            try:
-                _load_all(
-                    con,
-                    plans,
-                    report,
-                    contract,
-                    found,
-                    loaded_at,
-                    progress,
-                    frozenset(isolate),
-                    unreadable,
-                )
-                break
-            except loader.UnreadableCsv as err:
-                if len(err.batch_names) == 1:
-                    unreadable[err.batch_names[0]] = err.reader_error
-                    log.warning("%s: %s", err.batch_names[0], err.reader_error)
-                else:
-                    isolate.update(err.batch_names)
-        else:  # unreachable: each retry isolates a group or settles a file
-            raise Cx360Error("landing did not converge", hint="report this with the raw folder")
+        transcoded_dir = warehouse.temp_dir / "transcoded"
+        try:
+            plans = _transcode(plans, settings, transcoded_dir, report)
+            _land_plans(con, plans, report, contract, found, loaded_at, progress, settings)
+        finally:
+            shutil.rmtree(transcoded_dir, ignore_errors=True)
         _export(con, warehouse, contract, report)
 
     report.seconds = time.monotonic() - started
     return report
+
+
+def _transcode(
+    plans: dict[str, _TablePlan],
+    settings: dict[str, SourceSettings],
+    folder: Path,
+    report: LandingReport,
+) -> dict[str, _TablePlan]:
+    """CSV batches not in UTF-8 (declared, or detected: encoding.py) read from a UTF-8 copy."""
+    out: dict[str, _TablePlan] = {}
+    for name, plan in plans.items():
+        to_load: list[BatchFile] = []
+        for batch in plan.to_load:
+            if batch.fmt != "csv" or batch.is_empty:
+                to_load.append(batch)
+                continue
+            encoding = settings[name].encoding or detect_encoding(batch.path)
+            report.table(name).encodings[batch.batch_name] = encoding
+            if is_utf8(encoding):
+                to_load.append(batch)
+                continue
+            target = folder / f"{batch.sha256}.csv"
+            try:
+                transcode_to_utf8(batch.path, encoding, target)
+            except UnicodeDecodeError as err:
+                bad = err.object[err.start : err.end]
+                raise ContractError(
+                    f"{batch.batch_name} is not {encoding}: byte {bad!r} cannot be decoded",
+                    hint=f"set the file's real `encoding:` for {name} in {SETTINGS_FILE} "
+                    "(or remove it to let landing detect it); `cx360 inspect --raw-dir <folder>` "
+                    "guesses it",
+                ) from err
+            to_load.append(replace(batch, path=target))
+        out[name] = _TablePlan(to_load, plan.replaced)
+    return out
+
+
+def _land_plans(
+    con: duckdb.DuckDBPyConnection,
+    plans: dict[str, _TablePlan],
+    report: LandingReport,
+    contract: dict[str, Table],
+    found: Discovery,
+    loaded_at: datetime,
+    progress: bool,
+    settings: dict[str, SourceSettings],
+) -> None:
+    """Land the planned batches in one transaction (see _load_all)."""
+    files_to_load = sum(len(plan.to_load) for plan in plans.values())
+    isolate: set[str] = set()
+    unreadable: dict[str, str] = {}
+    # A file the CSV reader cannot parse aborts the transaction: roll back and land again,
+    # reading its group file by file, then quarantining that one file line by line.
+    for _attempt in range(2 * files_to_load + 1):
+        try:
+            _load_all(
+                con,
+                plans,
+                report,
+                contract,
+                found,
+                loaded_at,
+                progress,
+                frozenset(isolate),
+                unreadable,
+                settings,
+            )
+            break
+        except loader.UnreadableCsv as err:
+            if len(err.batch_names) == 1:
+                unreadable[err.batch_names[0]] = err.reader_error
+                log.warning("%s: %s", err.batch_names[0], err.reader_error)
+            else:
+                isolate.update(err.batch_names)
+    else:  # unreachable: each retry isolates a group or settles a file
+        raise Cx360Error("landing did not converge", hint="report this with the raw folder")
 
 
 def _load_all(
@@ -139,12 +198,14 @@ def _load_all(
     progress: bool,
     isolate: frozenset[str],
     unreadable: dict[str, str],
+    settings: dict[str, SourceSettings],
 ) -> None:
     """Every planned batch in one transaction: all or nothing, a failure leaves the warehouse
     as it was (and the report's row counts at zero)."""
     files_to_load = sum(len(plan.to_load) for plan in plans.values())
     for entry in report.tables:
         entry.rows_read = entry.rows_accepted = entry.rows_quarantined = 0
+        entry.fields_nulled = {}
     con.begin()
     try:
         with _progress_bar(progress) as bar:
@@ -163,12 +224,16 @@ def _load_all(
                     on_files_done=lambda n: bar.advance(task, n),
                     isolate=isolate,
                     unreadable=unreadable,
+                    settings=settings[entry.table],
                 )
                 loader.record_batches(con, plan.to_load, counts, loaded_at, found.ignored_columns)
                 for batch_counts in counts.values():
                     entry.rows_read += batch_counts.rows_read
                     entry.rows_accepted += batch_counts.rows_accepted
                     entry.rows_quarantined += batch_counts.rows_quarantined
+                entry.fields_nulled = loader.fields_nulled(
+                    con, entry.table, [b.batch_name for b in plan.to_load]
+                )
         con.commit()
     except BaseException:
         try:

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from cx360.contract import Table
 from cx360.errors import ContractError
+from cx360.landing.settings import DEFAULT_SETTINGS, SETTINGS_FILE, SourceSettings
 from cx360.settings import setting
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
@@ -98,8 +99,15 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_header(path: Path, fmt: str) -> tuple[str, ...]:
-    """Column names of a batch file: the CSV header line, or the parquet schema."""
+def read_header(
+    path: Path, fmt: str, settings: SourceSettings = DEFAULT_SETTINGS
+) -> tuple[str, ...]:
+    """Column names of a batch file: the CSV header line, or the parquet schema, renamed by
+    the settings' column mapping to the contract's names."""
+    return tuple(settings.contract_name(c) for c in _file_header(path, fmt, settings))
+
+
+def _file_header(path: Path, fmt: str, settings: SourceSettings) -> tuple[str, ...]:
     if fmt == "parquet":
         return tuple(pq.read_schema(path).names)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
@@ -111,11 +119,17 @@ def read_header(path: Path, fmt: str) -> tuple[str, ...]:
             f"{path}: the file is not UTF-8 (it looks like UTF-16)",
             hint="re-export it as UTF-8 CSV (the contract's encoding)",
         )
-    text = head.decode("utf-8-sig", errors="replace")
+    # the names are matched exactly: decode them as the file is (rules in encoding.py)
+    encoding = settings.encoding or "utf-8-sig"
+    try:
+        head.split(b"\n", 1)[0].split(b"\r", 1)[0].decode(encoding)
+    except UnicodeDecodeError:
+        encoding = settings.encoding or "cp1252"
+    text = head.decode(encoding, errors="replace")
     if not text.strip():
         return ()
     # newline="" lets the csv module end the header at \n, \r\n or a bare \r
-    header = next(csv.reader(io.StringIO(text, newline="")), [])
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=settings.delimiter), [])
     if not header:  # rows follow a blank first line: reading on would lose them unseen
         raise ContractError(
             f"{path}: the first line is blank; the header must be on line 1",
@@ -257,7 +271,11 @@ def batch_fingerprint(
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def discover(raw_dir: Path, contract: dict[str, Table]) -> Discovery:
+def discover(
+    raw_dir: Path,
+    contract: dict[str, Table],
+    settings: dict[str, SourceSettings] | None = None,
+) -> Discovery:
     """List, hash and check every batch file; raise ContractError before anything is written.
 
     Errors: the raw folder is missing, a required table has neither file nor folder, or a
@@ -278,13 +296,17 @@ def discover(raw_dir: Path, contract: dict[str, Table]) -> Discovery:
         and not (raw_dir / name).is_dir()
     ]
     if missing:
+        from cx360.landing.inspect import did_you_mean  # advice only, not a matching rule
+
+        near = did_you_mean(raw_dir, missing)
         raise ContractError(
-            f"raw folder {raw_dir} lacks required table(s): {', '.join(missing)}",
+            f"raw folder {raw_dir} lacks required table(s): {', '.join(missing)}"
+            + "".join(f"; {entry}: did you mean {table}?" for table, entry in near.items()),
             hint="each required contract table needs <table>.csv, <table>.parquet or a <table>/ "
             "folder of batch files (see cx360/contract/raw_contract.yml)",
         )
     for entry in sorted(raw_dir.iterdir()):
-        if is_temporary_name(entry.name) or entry.name == SUCCESS_MARKER:
+        if is_temporary_name(entry.name) or entry.name in (SUCCESS_MARKER, SETTINGS_FILE):
             continue
         if _table_stem(entry) not in contract:
             warnings.append(f"ignored {entry.name}: not a contract table")
@@ -316,7 +338,8 @@ def discover(raw_dir: Path, contract: dict[str, Table]) -> Discovery:
         )
         size = path.stat().st_size
         try:
-            header = read_header(path, fmt) if size else ()
+            table_settings = (settings or {}).get(name, DEFAULT_SETTINGS)
+            header = read_header(path, fmt, table_settings) if size else ()
         except (OSError, EOFError, csv.Error, pa.ArrowException) as err:  # truncated gzip...
             raise ContractError(
                 f"{batch_name}: cannot read the header of this {fmt} file: {err}",

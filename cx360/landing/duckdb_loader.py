@@ -38,18 +38,23 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from cx360.contract import Table
 from cx360.errors import ContractError, Cx360Error
 from cx360.landing.casting import (
     UNPARSEABLE_LINE,
     ColumnSql,
+    ProblemSql,
+    accepted_value_sql,
+    key_sql,
     problem_sql,
     quote_ident,
     quote_literal,
     table_columns_sql,
 )
 from cx360.landing.discovery import BatchFile
+from cx360.landing.settings import DEFAULT_SETTINGS, SourceSettings
 from cx360.warehouse import duckdb_memory_limit
 
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -78,9 +83,23 @@ QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("raw_record", "VARCHAR"),
     ("quarantined_at", "TIMESTAMP"),
 )
+# A bad value in an optional column: the row landed with this field NULL (casting.py).
+FIELD_ISSUES_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("table_name", "VARCHAR"),
+    ("batch_name", "VARCHAR"),
+    ("source_line", "BIGINT"),
+    ("source_row", "BIGINT"),
+    ("key_value", "VARCHAR"),  # the row's key columns joined by '|'
+    ("column_name", "VARCHAR"),
+    ("reason_code", "VARCHAR"),
+    ("raw_value", "VARCHAR"),
+    ("reason_detail", "VARCHAR"),
+    ("recorded_at", "TIMESTAMP"),
+)
 AUDIT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "landed_batches": LANDED_BATCHES_COLUMNS,
     "landing_quarantine": QUARANTINE_COLUMNS,
+    "landing_field_issues": FIELD_ISSUES_COLUMNS,
 }
 
 
@@ -223,6 +242,18 @@ def record_batches(
         con.unregister("_cx_ledger")
 
 
+def fields_nulled(
+    con: duckdb.DuckDBPyConnection, table: str, batch_names: list[str]
+) -> dict[str, int]:
+    """'column: reason_code' -> fields of `batch_names` landed NULL for that reason."""
+    rows = con.execute(
+        "select column_name || ': ' || reason_code, count(*) from audit.landing_field_issues "
+        "where table_name = ? and batch_name in (select unnest(?)) group by all order by all",
+        [table, batch_names],
+    ).fetchall()
+    return {key: int(n) for key, n in rows}
+
+
 def group_batches(batches: Sequence[BatchFile]) -> list[list[BatchFile]]:
     """Batches one scan can read together: same format, and for CSV the same header."""
     groups: dict[tuple[str, tuple[str, ...]], list[BatchFile]] = {}
@@ -260,9 +291,11 @@ class GroupLoader:
         table: Table,
         batches: Sequence[BatchFile],
         loaded_at: datetime,
+        settings: SourceSettings = DEFAULT_SETTINGS,
     ) -> None:
         self.con = con
         self.table = table
+        self.settings = settings
         self.batches = list(batches)
         self.fmt = self.batches[0].fmt
         self.loaded_at = f"timestamp {quote_literal(loaded_at.isoformat(sep=' '))}"
@@ -278,7 +311,8 @@ class GroupLoader:
             files = ", ".join(b.batch_name for b in self.batches)
             raise Cx360Error(
                 f"landing table {self.table.name} failed while reading {files}: {err}",
-                hint="check that these files are CSV (UTF-8, comma separated) or parquet",
+                hint="check that these files are CSV or parquet, and the delimiter, date and "
+                "timestamp formats of cx360_sources.yml (cx360 inspect --raw-dir <folder>)",
             ) from err
 
     def _drop_scratch(self) -> None:
@@ -344,7 +378,7 @@ class GroupLoader:
             self.parquet_source = "_cx_src"
         source_types = self._parquet_source_types()
         self.file_columns = [c for c in source_types if c not in _PARQUET_VIRTUAL_COLUMNS]
-        columns = table_columns_sql(self.table, source_types)
+        columns = table_columns_sql(self.table, source_types, self.settings)
         accepted = self._insert_accepted_parquet(columns)
         self._collect_bad_parquet(columns)
         table = quote_literal(self.table.name)
@@ -352,8 +386,9 @@ class GroupLoader:
             f"""insert into audit.landing_quarantine
             select {table}, _batch_name, cast(null as bigint), _source_row, _reason_code,
                 _reason_column, _reason_detail, _raw_record, {self.loaded_at}
-            from _cx_bad"""
+            from _cx_bad where _bad"""
         )
+        self._record_field_issues(problem_sql(columns), "_cx_bad")
         counts = self._parquet_counts()
         expected = sum(c.rows_accepted for c in counts.values())
         if accepted != expected:  # the two scans disagree: never expected, never silent
@@ -367,10 +402,17 @@ class GroupLoader:
     def _parquet_scan_sql(self) -> str:
         # union_by_name: files of one table may order (or, for extra columns, hold) columns
         # differently; a column absent from a file reads as null there
-        return (
+        scan = (
             f"read_parquet({self._paths_sql()}, filename = '_cx_file', "
             "file_row_number = true, union_by_name = true)"
         )
+        schema = {c for b in self.batches for c in pq.read_schema(b.path).names}
+        renames = [(f, c) for f, c in self.settings.columns.items() if f in schema]
+        if not renames:
+            return scan
+        # the settings' column mapping: the user's names -> the contract's
+        renamed = ", ".join(f"{quote_ident(f)} as {quote_ident(c)}" for f, c in renames)
+        return f"(select * rename ({renamed}) from {scan})"
 
     def _copy_small_files(self) -> bool:
         """Whether to read the files once into `_cx_src` and run both passes over that copy.
@@ -394,6 +436,7 @@ class GroupLoader:
         `with_record`, also every file column as delivered (`_cx_rec_<i>`, by position, so
         no file column name can collide with the typed ones)."""
         batch_name, files_join = self._batch_name_sql()
+        problems = problem_sql(columns)
         record = "".join(
             f",\n s.{quote_ident(c)} as _cx_rec_{i}" for i, c in enumerate(self.file_columns)
         )
@@ -402,12 +445,14 @@ class GroupLoader:
                     {self._typed_sql(columns)}{record if with_record else ""}
                 from {self.parquet_source} as s {files_join}
             )
-            select p.*, {problem_sql(columns).bad} as _bad from typed as p"""
+            select p.*, {problems.bad} as _bad, {problems.field_bad} as _field_bad
+            from typed as p"""
 
     def _insert_accepted_parquet(self, columns: list[ColumnSql]) -> int:
         names = [*self.table.column_names, "_batch_name", "_source_row"]
         target = ", ".join(quote_ident(n) for n in [*names, "_loaded_at"])
-        source = ", ".join(f"p.{quote_ident(n)}" for n in names)
+        problems = problem_sql(columns)
+        source = ", ".join(accepted_value_sql(n, problems) for n in names)
         # `_bad is not true` keeps exactly the rows the quarantine pass (`where _bad`) leaves
         inserted = self.con.execute(
             f"""insert into raw.{quote_ident(self.table.name)} ({target})
@@ -418,22 +463,48 @@ class GroupLoader:
         return int(inserted[0]) if inserted else 0
 
     def _collect_bad_parquet(self, columns: list[ColumnSql]) -> None:
-        """`_cx_bad`: the quarantined rows with reasons and the record as delivered, as JSON
-        (the filter runs first, so only bad rows are turned into JSON)."""
+        """`_cx_bad`: the quarantined rows (`_bad`) with reasons and the record as delivered,
+        as JSON, and the accepted rows with a field-level problem (their raw values and key);
+        the filter runs first, so only these rows are turned into JSON."""
         problems = problem_sql(columns)
         record = ", ".join(
             f"{quote_ident(c)} := p._cx_rec_{i}" for i, c in enumerate(self.file_columns)
         )
         self.con.execute(
             f"""create or replace temp table _cx_bad as
-            select p._batch_name, p._source_row,
+            select p._batch_name, p._source_row, cast(null as bigint) as _source_line,
+                p._bad is true as _bad,
                 {problems.reason_code} as _reason_code,
                 {problems.reason_column} as _reason_column,
                 {problems.reason_detail} as _reason_detail,
-                cast(to_json(struct_pack({record})) as varchar) as _raw_record
+                case when p._bad then cast(to_json(struct_pack({record})) as varchar) end
+                    as _raw_record,
+                {key_sql(self.table)} as _key{self._field_columns_sql(problems)}
             from ({self._parquet_checked_sql(columns, with_record=True)}) as p
-            where p._bad"""
+            where p._bad or p._field_bad"""
         )
+
+    @staticmethod
+    def _field_columns_sql(problems: ProblemSql) -> str:
+        """The typed and raw value of each column with a field-level check, for
+        _record_field_issues (which re-evaluates the conditions over the kept columns)."""
+        names = [f.column for f in problems.fields]
+        return "".join(f", p.{quote_ident(n)}, p.{quote_ident('_raw_' + n)}" for n in names)
+
+    def _record_field_issues(self, problems: ProblemSql, relation: str) -> None:
+        """audit.landing_field_issues: one row per nulled field of an accepted row of
+        `relation` (with `_bad`, `_key`, `_batch_name`, `_source_row`, `_source_line`)."""
+        if not problems.fields:
+            return
+        table = quote_literal(self.table.name)
+        selects = [
+            f"""select {table}, p._batch_name, p._source_line, p._source_row, p._key,
+                {quote_literal(f.column)}, {quote_literal(f.reason_code)}, {f.raw_text},
+                {f.detail}, {self.loaded_at}
+            from {relation} as p where not p._bad and {f.condition}"""
+            for f in problems.fields
+        ]
+        self.con.execute("insert into audit.landing_field_issues " + "\nunion all\n".join(selects))
 
     def _parquet_counts(self) -> dict[str, BatchCounts]:
         """Per batch: rows read from the file's footer, quarantined from `_cx_bad`."""
@@ -442,7 +513,8 @@ class GroupLoader:
                 select file_name as path, num_rows
                 from parquet_file_metadata({self._paths_sql()})
             ), bad as (
-                select _batch_name as batch_name, count(*) as n from _cx_bad group by all
+                select _batch_name as batch_name, count(*) as n from _cx_bad
+                where _bad group by all
             )
             select f.batch_name, coalesce(r.num_rows, 0), coalesce(b.n, 0)
             from _cx_files as f
@@ -468,18 +540,20 @@ class GroupLoader:
         self._check_rows()
         self._insert_accepted()
         self._quarantine_rows()
+        self._record_field_issues(self.problems, "_cx_checked")
         return self._counts()
 
     def _read_csv(self) -> None:
         paths = self._paths_sql()
-        header = self.batches[0].header
+        header = self.batches[0].header  # contract names where the settings map columns
         columns = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in header) + "}"
+        delimiter = quote_literal(self.settings.delimiter)
         for temp in _REJECTS_TABLES:
             self.con.execute(f"drop table if exists {temp}")
         self.con.execute(
             f"""create or replace temp table _cx_src as
             select * from read_csv({paths}, header = true, auto_detect = false,
-                columns = {columns}, delim = ',', quote = '"', escape = '"',
+                columns = {columns}, delim = {delimiter}, quote = '"', escape = '"',
                 strict_mode = true, filename = '_cx_file', store_rejects = true,
                 rejects_table = '_cx_rej', rejects_scan = '_cx_rejscan')"""
         )
@@ -549,9 +623,11 @@ class GroupLoader:
                 on n._cx_file = r.path and n._k > r.parsed_before"""
 
     def _check_rows(self) -> None:
-        columns = table_columns_sql(self.table, self._source_types())
+        columns = table_columns_sql(self.table, self._source_types(), self.settings)
         problems = problem_sql(columns)
+        self.problems = problems
         kept = ", ".join(f"p.{quote_ident(c.column.name)}" for c in columns)
+        kept += "".join(f", p.{quote_ident('_raw_' + f.column)}" for f in problems.fields)
         batch_name, files_join = self._batch_name_sql()
         self.con.execute(
             f"""create or replace temp table _cx_checked as
@@ -566,6 +642,7 @@ class GroupLoader:
                 select p.*, {problems.bad} as _bad from typed as p
             )
             select p._src_rowid, p._batch_name, p._source_row, p._source_line, {kept},
+                p._bad is true as _bad, {key_sql(self.table)} as _key,
                 {problems.reason_code} as _reason_code,
                 {problems.reason_column} as _reason_column,
                 {problems.reason_detail} as _reason_detail
@@ -575,11 +652,11 @@ class GroupLoader:
     def _insert_accepted(self) -> None:
         names = [*self.table.column_names, "_batch_name", "_source_row"]
         target = ", ".join(quote_ident(n) for n in [*names, "_loaded_at"])
-        source = ", ".join(quote_ident(n) for n in names)
+        source = ", ".join(accepted_value_sql(n, self.problems) for n in names)
         self.con.execute(
             f"""insert into raw.{quote_ident(self.table.name)} ({target})
             select {source}, {self.loaded_at}
-            from _cx_checked where _reason_code is null"""
+            from _cx_checked as p where p._reason_code is null"""
         )
 
     def _quarantine_rows(self) -> None:
@@ -670,6 +747,7 @@ def load_table_batches(
     *,
     isolate: frozenset[str] = frozenset(),
     unreadable: dict[str, str] | None = None,
+    settings: SourceSettings = DEFAULT_SETTINGS,
 ) -> dict[str, BatchCounts]:
     """Load `batches` (all new to the warehouse) of `table`; counts per batch name.
 
@@ -694,7 +772,7 @@ def load_table_batches(
         else:
             groups.append(group)
     for group in groups:
-        counts.update(GroupLoader(con, table, group, loaded_at).load())
+        counts.update(GroupLoader(con, table, group, loaded_at, settings).load())
         if on_files_done:
             on_files_done(len(group))
     return counts

@@ -16,6 +16,9 @@ class TableLanding:
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
+    # "column: reason_code" -> fields landed NULL (audit.landing_field_issues)
+    fields_nulled: dict[str, int] = field(default_factory=dict)
+    encodings: dict[str, str] = field(default_factory=dict)  # CSV batch name -> encoding read
 
     @property
     def balanced(self) -> bool:

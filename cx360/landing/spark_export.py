@@ -31,7 +31,11 @@ from cx360.warehouse import Warehouse
 
 STATE_FILE = "_cx360_landing_state.json"  # in the Spark warehouse folder
 _DUCKDB_TO_SPARK = {"VARCHAR": "string", "BIGINT": "bigint", "TIMESTAMP": "timestamp"}
-_LOAD_TIME_COLUMN = {"landed_batches": "landed_at", "landing_quarantine": "quarantined_at"}
+_LOAD_TIME_COLUMN = {
+    "landed_batches": "landed_at",
+    "landing_quarantine": "quarantined_at",
+    "landing_field_issues": "recorded_at",
+}
 
 
 def _spark_columns(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -1,5 +1,5 @@
--- Mean product review rating (1-5). Ratings off that range are quarantined upstream
--- (value_out_of_range); reviews without a rating count nowhere.
+-- Mean product review rating (1-5). A rating off that range lands NULL (landing,
+-- value_out_of_range in audit.landing_field_issues); reviews without a rating count nowhere.
 with
 
 reviews as (

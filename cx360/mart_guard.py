@@ -1,0 +1,86 @@
+"""Mart guard: a refresh may not publish marts that fell far below the last published ones.
+
+Accepting a batch (`cx360 accept`) lets a batch through raw validation; it must not let a
+broken mart through. Before publish, a few headline measures of the freshly built marts are
+compared with the published file's; a drop larger than `marts_guard.max_drop_share` (10 %) of
+any of them blocks the run, whatever was accepted. Measures with no published value (first
+publish) are not judged.
+
+DuckDB target only: on postgres and spark the published layer is the schema dbt rebuilds, so
+there is no previous mart left to compare with at this point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from cx360.warehouse import Warehouse
+from expectations.config import load_thresholds
+
+# measure -> SQL giving one number from the marts
+MEASURES: dict[str, str] = {
+    "active customers": "select count(*) from marts.customer_360 where is_active",
+    "revenue (lifetime, all customers)": (
+        "select coalesce(sum(revenue_lifetime), 0) from marts.customer_360"
+    ),
+    "KPI coverage (fct_kpi rows with a value)": (
+        "select count(*) from marts.fct_kpi where value is not null"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Drop:
+    measure: str
+    published: float
+    built: float
+    limit: float
+
+    @property
+    def share(self) -> float:
+        return 1 - self.built / self.published
+
+    def describe(self) -> str:
+        return (
+            f"{self.measure} fell from {self.published:,.0f} (last published) to "
+            f"{self.built:,.0f} ({self.share:.0%} drop), more than the {self.limit:.0%} a refresh "
+            "may drop (marts_guard.max_drop_share in expectations/thresholds.yml); accepted "
+            "batches do not lift this check: read the landing summary above and fix the data "
+            "(e.g. a date format in cx360_sources.yml), or raise the limit if the drop is real"
+        )
+
+
+def _measures(db: Path) -> dict[str, float | None]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out: dict[str, float | None] = {}
+        for name, sql in MEASURES.items():
+            try:
+                row = con.execute(sql).fetchone()
+            except duckdb.CatalogException:  # a mart the file does not hold
+                row = None
+            out[name] = float(row[0]) if row and row[0] is not None else None
+        return out
+    finally:
+        con.close()
+
+
+def mart_drops(warehouse: Warehouse) -> list[Drop]:
+    """Measures of the built marts that fell more than allowed below the published ones."""
+    if warehouse.target != "duckdb" or not warehouse.published_db.exists():
+        return []
+    limit = float(load_thresholds()["marts_guard"]["max_drop_share"])
+    published = _measures(warehouse.published_db)
+    built = _measures(warehouse.build_db)
+    drops = []
+    for name in MEASURES:
+        before, after = published[name], built[name]
+        if before is None or before <= 0:
+            continue
+        after = after or 0.0
+        if after < before * (1 - limit):
+            drops.append(Drop(name, before, after, limit))
+    return drops

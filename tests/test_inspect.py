@@ -1,0 +1,114 @@
+"""`cx360 inspect`: guesses a raw folder's settings before anything lands, and the settings it
+prints land the folder without loss; misnamed files get a "did you mean"."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cx360.cli import main as cli_main
+from cx360.contract import load_contract
+from cx360.errors import ContractError
+from cx360.landing import land
+from cx360.landing.inspect import inspect_raw_dir, render, suggest_table
+from cx360.landing.settings import SETTINGS_FILE
+from cx360.warehouse import Warehouse
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+from landing_raw import valid_rows, write_valid_raw  # noqa: E402
+
+CONTRACT = load_contract()
+CUSTOMERS = CONTRACT["crm_customers"]
+
+
+def _european_customers(path: Path) -> None:
+    """Windows-1252, semicolons, DD/MM/YYYY dates, day-first timestamps, a renamed column."""
+    rows = valid_rows(CUSTOMERS, range(1, 21))
+    header = ["Customer ID" if c == "customer_id" else c for c in CUSTOMERS.column_names]
+    lines = [";".join(header)]
+    for i, row in enumerate(rows, start=1):
+        row["last_name"] = "Müller"
+        row["birth_date"] = f"{i:02d}/03/1980"
+        row["created_at"] = f"{i:02d}/01/2026 10:00"
+        row["updated_at"] = f"{i:02d}/01/2026 11:00"
+        lines.append(";".join(row[c] for c in CUSTOMERS.column_names))
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+
+
+def test_inspect_guesses_settings_that_land_the_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    _european_customers(raw / "crm_customers.csv")
+
+    assert cli_main(["inspect", "--raw-dir", str(raw)]) == 0
+    output = capsys.readouterr().out
+    guessed = yaml.safe_load(output.split("\n\n")[0])
+    assert guessed == {
+        "tables": {
+            "crm_customers": {
+                "encoding": "cp1252",
+                "delimiter": ";",
+                "columns": {"Customer ID": "customer_id"},
+                "date_format": "%d/%m/%Y",
+                "timestamp_format": "%d/%m/%Y %H:%M",
+            }
+        }
+    }
+    assert "birth_date dates look like DD/MM/YYYY" in output
+    warehouse = Warehouse(tmp_path / "wh")
+    assert not warehouse.root.exists()  # inspect wrote nothing
+
+    (raw / SETTINGS_FILE).write_text(output.split("\n\n")[0], encoding="utf-8")
+    report = land(raw, warehouse, progress=False)
+    customers = report.table("crm_customers")
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (20, 20, 0)
+    assert customers.fields_nulled == {}
+
+
+def test_misnamed_files_get_did_you_mean(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    (raw / "crm_customers.csv").rename(raw / "crm_customer.csv")
+    (raw / "crm_contracts.csv").rename(raw / "CRM_Contracts.CSV")
+
+    problems = inspect_raw_dir(raw).all_problems()
+    assert "crm_customer.csv is not a contract table: did you mean crm_customers?" in problems
+    assert "CRM_Contracts.CSV is not a contract table: did you mean crm_contracts?" in problems
+    with pytest.raises(ContractError) as failure:
+        land(raw, Warehouse(tmp_path / "wh"), progress=False)
+    message = str(failure.value)
+    assert "crm_customer.csv: did you mean crm_customers?" in message
+    assert "CRM_Contracts.CSV: did you mean crm_contracts?" in message
+
+
+def test_a_table_folder_with_mixed_delimiters_is_reported(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    text = (raw / "crm_customers.csv").read_text()
+    (raw / "crm_customers.csv").unlink()
+    (raw / "crm_customers").mkdir()
+    (raw / "crm_customers" / "a.csv").write_text(text)
+    (raw / "crm_customers" / "b.csv").write_text(text.replace(",", ";"))
+
+    output = render(inspect_raw_dir(raw))
+    assert "crm_customers: files with different delimiters" in output
+    assert "'b.csv'" not in output and "crm_customers/b.csv" in output
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("crm_customer.csv", "crm_customers"),
+        ("CRM_CUSTOMERS.CSV", "crm_customers"),
+        ("crm-contracts", "crm_contracts"),
+        ("billing_invoice.parquet", "billing_invoices"),
+        ("holidays.csv", None),
+    ],
+)
+def test_suggest_table(name: str, expected: str | None) -> None:
+    assert suggest_table(name, CONTRACT) == expected

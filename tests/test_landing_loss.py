@@ -1,0 +1,122 @@
+"""Loss is visible and blocking: a table that loses more than its share of rows to landing's
+quarantine blocks the refresh with a message naming table, column, reason, examples and fix;
+a bad optional value loses no row (the field is NULL, recorded, and noted)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+from cx360.contract import load_contract
+from cx360.landing import land
+from cx360.landing.guess import guess_date_format
+from cx360.landing.settings import SETTINGS_FILE
+from cx360.validation import accept_batch, validate_raw
+from cx360.warehouse import Warehouse
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+from landing_raw import csv_text, valid_rows, write_valid_raw  # noqa: E402
+
+CONTRACT = load_contract()
+ROWS = range(1, 26)  # day numbers up to 25: a DD/MM date with a day above 12 tells the order
+
+
+def _dd_mm(iso: str) -> str:
+    year, month, day = iso[:10].split("-")
+    return f"{day}/{month}/{year}{iso[10:]}"
+
+
+def _write(raw: Path, table: str, rows: list[dict[str, str]]) -> None:
+    columns = list(CONTRACT[table].column_names)
+    (raw / f"{table}.csv").write_text(csv_text(columns, [[r[c] for c in columns] for r in rows]))
+
+
+def _raw_with_dd_mm(raw: Path, table: str, column: str) -> None:
+    write_valid_raw(raw, rows=ROWS)
+    rows = valid_rows(CONTRACT[table], ROWS)
+    for row in rows:
+        row[column] = _dd_mm(row[column])
+    _write(raw, table, rows)
+
+
+def test_dd_mm_contract_dates_block_with_a_message_naming_column_and_format(
+    tmp_path: Path,
+) -> None:
+    raw = tmp_path / "raw"
+    _raw_with_dd_mm(raw, "crm_contracts", "started_at")
+    warehouse = Warehouse(tmp_path / "wh")
+    land(raw, warehouse, progress=False)
+
+    report = validate_raw(warehouse, "run-1")
+
+    assert not report.passed
+    assert [loss.table for loss in report.losses] == ["crm_contracts"]
+    message = report.describe_failures()
+    assert "crm_contracts lost 25 of 25 rows (100.0%)" in message
+    assert "started_at invalid_type" in message
+    assert "'01/01/2026', '02/01/2026', '03/01/2026'" in message  # three example values
+    assert 'dates look like DD/MM/YYYY: set date_format: "%d/%m/%Y"' in message
+    # the batch stays under audit: the next validation blocks again
+    assert not validate_raw(warehouse, "run-2").passed
+
+    # following the fix lands every contract, and the check passes
+    (raw / SETTINGS_FILE).write_text(
+        "tables:\n  crm_contracts:\n    date_format: '%d/%m/%Y'\n", encoding="utf-8"
+    )
+    (raw / "crm_contracts.csv").write_text((raw / "crm_contracts.csv").read_text() + "\n")
+    report = land(raw, warehouse, progress=False)  # new content: the batch is replaced
+    assert report.table("crm_contracts").rows_accepted == 25
+    assert validate_raw(warehouse, "run-3").losses == []
+
+
+def test_an_accepted_batch_is_not_judged_on_its_loss(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    _raw_with_dd_mm(raw, "crm_contracts", "started_at")
+    warehouse = Warehouse(tmp_path / "wh")
+    land(raw, warehouse, progress=False)
+    accept_batch(warehouse, "crm_contracts.csv", reason="test")
+
+    assert validate_raw(warehouse, "run-1").losses == []
+
+
+def test_dd_mm_birth_dates_lose_no_customer_and_are_noted(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    _raw_with_dd_mm(raw, "crm_customers", "birth_date")
+    warehouse = Warehouse(tmp_path / "wh")
+    landing = land(raw, warehouse, progress=False)
+
+    customers = landing.table("crm_customers")
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (25, 25, 0)
+    assert customers.fields_nulled == {"birth_date: invalid_type": 25}
+    con = duckdb.connect(str(warehouse.landing_db), read_only=True)
+    try:
+        nulls = con.execute(
+            "select count(*) from raw.crm_customers where birth_date is null"
+        ).fetchone()
+        recorded = con.execute(
+            "select key_value, raw_value from audit.landing_field_issues "
+            "where column_name = 'birth_date' order by source_row limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    assert nulls == (25,)
+    assert recorded == ("customer_id_1", "01/01/2026")
+
+    report = validate_raw(warehouse, "run-1")
+    assert report.losses == []
+    assert any(
+        "crm_customers.birth_date invalid_type: 25 row(s)" in n and "date_format" in n
+        for n in report.notes
+    )
+
+
+def test_date_order_is_guessed_from_the_values() -> None:
+    assert guess_date_format(["31/12/2020", "01/02/2021"]) == ("%d/%m/%Y", "DD/MM/YYYY")
+    assert guess_date_format(["12/31/2020", "01/02/2021"]) == ("%m/%d/%Y", "MM/DD/YYYY")
+    assert guess_date_format(["31.12.2020 10:30"]) == ("%d.%m.%Y %H:%M", "DD.MM.YYYY")
+    assert guess_date_format(["2020/12/31"]) == ("%Y/%m/%d", "YYYY/MM/DD")
+    fmt, spoken = guess_date_format(["01/02/2021"]) or ("", "")
+    assert fmt == "%d/%m/%Y" and "day first assumed" in spoken
+    assert guess_date_format(["yesterday"]) is None

@@ -1,0 +1,201 @@
+"""Your own data: encodings detected, and cx360_sources.yml (delimiter, encoding, formats,
+decimal separator, time zone, column mapping) read per table. No customer is lost to any of it."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cx360.contract import load_contract
+from cx360.errors import ContractError
+from cx360.landing import land
+from cx360.landing.encoding import detect_encoding
+from cx360.landing.settings import SETTINGS_FILE
+from cx360.warehouse import Warehouse
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+from landing_raw import valid_rows, write_valid_raw  # noqa: E402
+
+CONTRACT = load_contract()
+CUSTOMERS = CONTRACT["crm_customers"]
+CONTRACTS = CONTRACT["crm_contracts"]
+NAMES = ["José", "François", "Müller", "Øresund", "Ålborg", "Señor", "Zoë", "Ça va", "Grüße"]
+
+
+def _query(warehouse: Warehouse, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse.landing_db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _customers_text(names: list[str], sep: str = ",", header: list[str] | None = None) -> str:
+    rows = valid_rows(CUSTOMERS, range(1, len(names) + 1))
+    for row, name in zip(rows, names, strict=True):
+        row["last_name"] = name
+    lines = [sep.join(header or CUSTOMERS.column_names)]
+    lines += [sep.join(r[c] for c in CUSTOMERS.column_names) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_windows_1252_customers_file_lands_every_customer_without_settings(
+    tmp_path: Path,
+) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    path = raw / "crm_customers.csv"
+    path.write_bytes(_customers_text(NAMES).encode("cp1252"))
+    assert detect_encoding(path) == "cp1252"
+
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+
+    customers = report.table("crm_customers")
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (9, 9, 0)
+    assert customers.encodings == {"crm_customers.csv": "cp1252"}
+    landed = _query(warehouse, "select last_name from raw.crm_customers order by _source_row")
+    assert [n for (n,) in landed] == NAMES
+
+
+def test_a_declared_encoding_overrides_detection(tmp_path: Path) -> None:
+    """cp1250 bytes read as cp1252 would be wrong letters: the declared encoding wins."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    names = ["Dvořák", "Łódź", "Šťastný"]
+    (raw / "crm_customers.csv").write_bytes(_customers_text(names).encode("cp1250"))
+    (raw / SETTINGS_FILE).write_text("tables:\n  crm_customers:\n    encoding: cp1250\n")
+
+    warehouse = Warehouse(tmp_path / "wh")
+    land(raw, warehouse, progress=False)
+
+    landed = _query(warehouse, "select last_name from raw.crm_customers order by _source_row")
+    assert [n for (n,) in landed] == names
+
+
+def test_a_declared_encoding_the_file_does_not_fit_is_a_clear_error(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    (raw / "crm_customers.csv").write_bytes(_customers_text(["Müller"]).encode("latin-1"))
+    (raw / SETTINGS_FILE).write_text("tables:\n  crm_customers:\n    encoding: utf-8\n")
+    # utf-8 declared: no transcoding, the reader quarantines the undecodable line, nothing lost
+    report = land(raw, Warehouse(tmp_path / "wh"), progress=False)
+    assert report.table("crm_customers").rows_quarantined == 1
+    (raw / SETTINGS_FILE).write_text("tables:\n  crm_customers:\n    encoding: ascii\n")
+    with pytest.raises(ContractError, match="crm_customers.csv is not ascii"):
+        land(raw, Warehouse(tmp_path / "wh2"), progress=False)
+
+
+def test_a_semicolon_file_with_european_formats_lands_with_a_settings_file(
+    tmp_path: Path,
+) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    header = ";".join(CONTRACTS.column_names)
+    row = {
+        "contract_id": "K1",
+        "customer_id": "customer_id_1",
+        "product": "Fibre; 1 Gbit",  # the delimiter inside quotes stays text
+        "plan": "basic",
+        "started_at": "31/12/2020",
+        "ended_at": "",
+        "renewal_due_at": "15/01/2022",
+        "monthly_fee": "1234,56",
+        "currency": "EUR",
+        "status": "active",
+        "updated_at": "02/01/2021 10:30",
+    }
+    line = ";".join(f'"{v}"' if ";" in v else v for v in row.values())
+    (raw / "crm_contracts.csv").write_text(f"{header}\n{line}\n", encoding="utf-8")
+    (raw / SETTINGS_FILE).write_text(
+        "tables:\n"
+        "  crm_contracts:\n"
+        '    delimiter: ";"\n'
+        '    date_format: "%d/%m/%Y"\n'
+        '    timestamp_format: "%d/%m/%Y %H:%M"\n'
+        '    decimal_separator: ","\n'
+        "    time_zone: Europe/Paris\n"
+    )
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+
+    assert report.table("crm_contracts").rows_accepted == 1
+    assert not any(SETTINGS_FILE in w for w in report.warnings)
+    landed = _query(
+        warehouse,
+        "select product, started_at, renewal_due_at, monthly_fee, updated_at "
+        "from raw.crm_contracts",
+    )
+    # 10:30 in Paris in winter is 09:30 UTC
+    assert landed == [
+        (
+            "Fibre; 1 Gbit",
+            date(2020, 12, 31),
+            date(2022, 1, 15),
+            Decimal("1234.5600"),
+            datetime(2021, 1, 2, 9, 30),
+        )
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_column_mapping_lands_a_file_with_foreign_column_names(tmp_path: Path, fmt: str) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    (raw / "crm_customers.csv").unlink()
+    foreign = {"customer_id": "Kundennummer", "last_name": "Nachname", "email": "E-Mail"}
+    header = [foreign.get(c, c) for c in CUSTOMERS.column_names]
+    if fmt == "csv":
+        (raw / "crm_customers.csv").write_text(
+            _customers_text(["Müller", "Schmidt"], header=header), encoding="utf-8"
+        )
+    else:
+        rows = valid_rows(CUSTOMERS, range(1, 3))
+        rows[0]["last_name"], rows[1]["last_name"] = "Müller", "Schmidt"
+        columns = {
+            foreign.get(c, c): pa.array([r[c] for r in rows]) for c in CUSTOMERS.column_names
+        }
+        pq.write_table(pa.table(columns), raw / "crm_customers.parquet")
+    mapping = "".join(f"      {theirs}: {ours}\n" for ours, theirs in foreign.items())
+    (raw / SETTINGS_FILE).write_text(f"tables:\n  crm_customers:\n    columns:\n{mapping}")
+
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+
+    assert report.table("crm_customers").rows_accepted == 2
+    landed = _query(
+        warehouse, "select customer_id, last_name, email from raw.crm_customers order by 1"
+    )
+    assert landed == [
+        ("customer_id_1", "Müller", "email_1"),
+        ("customer_id_2", "Schmidt", "email_2"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ("tables:\n  crm_customer:\n    delimiter: ';'\n", "not contract tables"),
+        ("tables:\n  crm_customers:\n    separator: ';'\n", "unknown setting"),
+        ("tables:\n  crm_customers:\n    delimiter: ';;'\n", "one character"),
+        ("defaults:\n  encoding: klingon\n", "unknown encoding"),
+        ("tables:\n  crm_customers:\n    columns: {Nr: kunde}\n", "not columns of crm_customers"),
+    ],
+)
+def test_a_wrong_settings_file_is_a_clear_error_before_anything_lands(
+    tmp_path: Path, settings: str, message: str
+) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    (raw / SETTINGS_FILE).write_text(settings)
+    warehouse = Warehouse(tmp_path / "wh")
+    with pytest.raises(ContractError, match=message):
+        land(raw, warehouse, progress=False)
+    assert not warehouse.landing_db.exists()
