@@ -124,7 +124,7 @@ def test_a_new_publish_is_read_at_once(published: data.PublishedWarehouse) -> No
 
 
 def _filters(segment: str = ALL, channel: str = ALL) -> Filters:
-    return Filters(month=dt.date(2026, 5, 1), segment=segment, channel=channel)
+    return Filters(period=dt.date(2026, 5, 1), segment=segment, channel=channel)
 
 
 def test_choose_cut() -> None:
@@ -143,9 +143,7 @@ def test_choose_cut() -> None:
 def test_months_arithmetic() -> None:
     assert add_months(dt.date(2026, 1, 1), -1) == dt.date(2025, 12, 1)
     assert add_months(dt.date(2025, 12, 1), 1) == dt.date(2026, 1, 1)
-    assert Filters(month=dt.date(2026, 3, 1), trend_months=12).first_trend_month == dt.date(
-        2025, 4, 1
-    )
+    assert Filters(period=dt.date(2026, 3, 1)).first_trend_period == dt.date(2025, 4, 1)
 
 
 def test_streamlit_command_passes_the_warehouse_after_double_dash(tmp_path: Path) -> None:
@@ -153,4 +151,5 @@ def test_streamlit_command_passes_the_warehouse_after_double_dash(tmp_path: Path
     assert command[1:4] == ["-m", "streamlit", "run"]
     assert command[command.index("--server.port") + 1] == "8600"
     assert command[command.index("--server.headless") + 1] == "true"
-    assert command[-3:] == ["--", "--warehouse-dir", str(tmp_path.resolve())]
+    assert command[command.index("--client.toolbarMode") + 1] == "viewer"  # no Deploy button
+    assert command[-5:] == ["--", "--warehouse-dir", str(tmp_path.resolve()), "--target", "duckdb"]
