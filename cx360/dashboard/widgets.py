@@ -101,9 +101,14 @@ def kpi_card(ctx: PageContext, kpi_name: str) -> pd.DataFrame:
         border=True,
     )
     lines = [f"{cut.note}; n = {format_count(state.current.sample_size)}"]
-    if state.current.value is not None and below_minimum(state.current, kpi.spec):
-        lines.append(f":gray[below the minimum sample of {kpi.min_sample:,}: not a measurement]")
-    if verdict.change is not None and not verdict.significant:
+    if state.current.value is None:
+        lines.append(":gray[no figure for this period]")
+    elif below_minimum(state.current, kpi.spec):
+        lines.append(
+            f":gray[n below the minimum sample of {kpi.min_sample:,}: not a measurement, "
+            "change not tested]"
+        )
+    elif verdict.change is not None and not verdict.significant:
         lines.append(f":gray[{verdict.reason}]")
     if state.target is not None:
         status = {True: ":red[off target]", False: ":green[on target]", None: ""}[state.off_target]
@@ -115,7 +120,7 @@ def kpi_card(ctx: PageContext, kpi_name: str) -> pd.DataFrame:
             label=f"the {format_count(state.current.sample_size)} rows behind it",
             icon=":material/table_rows:",
             query_params={
-                "kpi": kpi_name,
+                "kpi": kpi.label,  # the drill-down's KPI selector shows (and binds) labels
                 "grain": ctx.filters.grain,
                 "period": period_label(ctx.filters.period, ctx.filters.grain),
                 "dimension": cut.dimension_name,

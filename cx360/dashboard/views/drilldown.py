@@ -2,8 +2,9 @@
 period and cut chosen, next to the value and its n from marts.fct_kpi. Customer ids are shown
 hashed (sha256, first 16 hex digits) and no contact data is read; CSV export as elsewhere.
 
-Reached from the "rows behind it" link under a KPI card, which carries the KPI, grain,
-period and cut in the URL (?kpi=nps&grain=month&period=2026-05&dimension=overall&value=all).
+Reached from the "rows behind it" link under a KPI card, which carries the KPI (its label:
+the selector binds labels), grain, period and cut in the URL, e.g.
+?kpi=Net+Promoter+Score&grain=month&period=2026-05&dimension=overall&value=all.
 """
 
 from __future__ import annotations
