@@ -22,6 +22,21 @@
       multiplier   value = multiplier * numerator / denominator (100 for percent, 1000 per mille)
       value_kind   'ratio' (value null when denominator is 0 or null) or 'count' (value =
                    numerator, denominator null): counts have nothing to divide by
+      ci           95 % interval of value (ci_low, ci_high; docs/kpis.md "Confidence intervals"):
+                     'wilson'   a proportion: numerator = successes, denominator = trials
+                     'normal'   a mean of per-row values: each row with kpi_denominator 1 carries
+                                its value in kpi_numerator (NPS: +1 / 0 / -1); the variance comes
+                                from the per-row values (sum of squares), n = denominator
+                     'poisson'  a count of events per exposure (complaints per customer)
+                     none       no interval (counts, CAC, shares): ci_low and ci_high null
+      data_start_at  column of `base` whose earliest day is where the KPI's data starts
+                   (default period_at; models whose period_at is a period's first day pass the
+                   real event time)
+    Besides the fct_kpi columns the rows carry data_start_date, the KPI's first event day (its
+    data starts there: int_kpis_stacked flags periods that start before it as incomplete).
+    Sums are exact: every row is cast to decimal(38, 10) before it is summed, so the result does
+    not depend on the order the engine adds rows in (doubles summed in parallel differ in the last
+    digits from one build to the next).
 -#}
 {% macro kpi_facts(
     kpi_name,
@@ -30,12 +45,18 @@
     dimensions=[],
     grains=none,
     multiplier=1,
-    value_kind='ratio'
+    value_kind='ratio',
+    ci=none,
+    data_start_at='period_at'
 ) -%}
     {%- set grains = grains if grains is not none else var('kpi_period_grains') -%}
     {%- set double = cx360_type_double() -%}
     {%- if value_kind not in ('ratio', 'count') -%}
         {{ exceptions.raise_compiler_error("kpi_facts: value_kind must be ratio or count") }}
+    {%- endif -%}
+    {%- if ci not in (none, 'wilson', 'normal', 'poisson') or (ci and value_kind == 'count') -%}
+        {{ exceptions.raise_compiler_error(
+            "kpi_facts: ci must be none, wilson, normal or poisson (and none for counts)") }}
     {%- endif -%}
     {%- set slices = [] -%}
     {%- for grain in grains -%}
@@ -56,14 +77,17 @@
         {%- else -%}
         {{ kpi_ratio('numerator', 'denominator', multiplier) }} as value,
         {%- endif %}
+        {{ cx360_round('ci_low', 6) }} as ci_low,
+        {{ cx360_round('ci_high', 6) }} as ci_high,
         sample_size,
-        cast('{{ unit }}' as {{ dbt.type_string() }}) as unit
+        cast('{{ unit }}' as {{ dbt.type_string() }}) as unit,
+        data_start_date
     from (
         {#-
             The events summed once per day and dimension value first: every slice below then
             reads this small relation instead of the event rows (a customer-month KPI has tens
-            of millions). Exact: the measures are sums, and week, month and quarter are unions
-            of days. DuckDB computes a CTE read by several slices once.
+            of millions). Exact: the measures are decimal sums, and week, month and quarter are
+            unions of days. DuckDB computes a CTE read by several slices once.
         #}
         with kpi_events_by_day as (
             select
@@ -71,14 +95,25 @@
                 {%- for dimension in dimensions %}
                 {{ dimension }},
                 {%- endfor %}
-                sum(kpi_numerator) as kpi_numerator,
+                sum({{ cx360_exact('kpi_numerator') }}) as kpi_numerator,
                 {%- if value_kind == 'ratio' %}
-                sum(kpi_denominator) as kpi_denominator,
+                sum({{ cx360_exact('kpi_denominator') }}) as kpi_denominator,
                 {%- endif %}
-                sum(kpi_sample) as kpi_sample
+                {%- if ci == 'normal' %}
+                sum({{ cx360_exact('kpi_numerator * kpi_numerator') }}) as kpi_numerator_sq,
+                {%- endif %}
+                sum(kpi_sample) as kpi_sample,
+                min(cast({{ data_start_at }} as date)) as first_day
             from {{ base }}
             group by cast(period_at as date){% for dimension in dimensions %}, {{ dimension }}{% endfor %}
-        )
+        ),
+
+        kpi_data_start as (
+            select min(first_day) as data_start_date
+            from kpi_events_by_day
+        ),
+
+        kpi_slices as (
         {%- for grain, dimension in slices %}
         {%- set period_start = kpi_period_start(grain, 'period_day') %}
         {%- set dimension_value = "'all'" if dimension == 'overall'
@@ -95,6 +130,11 @@
             {%- else -%}
             cast(sum(kpi_denominator) as {{ double }}) as denominator,
             {%- endif %}
+            {% if ci == 'normal' -%}
+            cast(sum(kpi_numerator_sq) as {{ double }}) as numerator_sq,
+            {%- else -%}
+            cast(null as {{ double }}) as numerator_sq,
+            {%- endif %}
             cast(coalesce(sum(kpi_sample), 0) as {{ dbt.type_bigint() }}) as sample_size
         from kpi_events_by_day
         {%- set group_cols = [] %}
@@ -107,7 +147,77 @@
         {%- endif %}
         {% if not loop.last %}union all{% endif %}
         {%- endfor %}
+        )
+
+        select
+            kpi_slices.*,
+            {{ kpi_confidence_interval(ci, multiplier) | indent(12) }},
+            kpi_data_start.data_start_date
+        from kpi_slices
+        cross join kpi_data_start
     ) as sliced
+{%- endmacro %}
+
+
+{#-
+    ci_low, ci_high: the 95 % interval (z = 1.96) of multiplier * numerator / denominator of a
+    kpi_facts slice (columns numerator, denominator, numerator_sq), by method (kpi_facts `ci`):
+      wilson   Wilson score interval of the proportion p = numerator / denominator, n =
+               denominator: stays inside [0, 1] and is sensible for p near 0 or 1 and small n
+      normal   mean +- z * s / sqrt(n), s the sample standard deviation of the per-row values
+               (from the sum of squares); null below 2 rows
+      poisson  (count +- z * sqrt(count)) / exposure, the low end cut at 0
+    Null when the value is null (no denominator) or the method is none. fct_kpi cuts the interval
+    to the KPI's registry scale (an NPS interval does not reach past 100); rounded to 6 decimals.
+-#}
+{% macro kpi_confidence_interval(method, multiplier=1) -%}
+    {%- set double = cx360_type_double() -%}
+    {%- set z = 1.96 -%}
+    {%- set zz = '3.8416' -%}
+    {%- set n = 'cast(denominator as ' ~ double ~ ')' -%}
+    {%- set x = 'cast(numerator as ' ~ double ~ ')' -%}
+    {%- if method == 'wilson' -%}
+        {%- set p = '(' ~ x ~ ' / ' ~ n ~ ')' -%}
+        {%- set centre = '(' ~ p ~ ' + ' ~ zz ~ ' / (2 * ' ~ n ~ ')) / (1 + ' ~ zz ~ ' / ' ~ n ~ ')' -%}
+        {%- set half = z ~ ' * sqrt(greatest(' ~ p ~ ' * (1 - ' ~ p ~ '), 0) / ' ~ n ~ ' + '
+            ~ zz ~ ' / (4 * ' ~ n ~ ' * ' ~ n ~ ')) / (1 + ' ~ zz ~ ' / ' ~ n ~ ')' -%}
+        case when denominator > 0 then {{ multiplier }} * ({{ centre }} - {{ half }}) end as ci_low,
+        case when denominator > 0 then {{ multiplier }} * ({{ centre }} + {{ half }}) end as ci_high
+    {%- elif method == 'normal' -%}
+        {%- set mean = '(' ~ x ~ ' / ' ~ n ~ ')' -%}
+        {%- set variance = 'greatest((numerator_sq - ' ~ n ~ ' * ' ~ mean ~ ' * ' ~ mean ~ ') / ('
+            ~ n ~ ' - 1), 0)' -%}
+        {%- set half = z ~ ' * sqrt(' ~ variance ~ ' / ' ~ n ~ ')' -%}
+        case when denominator >= 2 then {{ multiplier }} * ({{ mean }} - {{ half }}) end as ci_low,
+        case when denominator >= 2 then {{ multiplier }} * ({{ mean }} + {{ half }}) end as ci_high
+    {%- elif method == 'poisson' -%}
+        case when denominator > 0 then {{ multiplier }} * greatest({{ x }} - {{ z }} * sqrt({{ x }}), 0)
+            / {{ n }} end as ci_low,
+        case when denominator > 0 then {{ multiplier }} * ({{ x }} + {{ z }} * sqrt({{ x }}))
+            / {{ n }} end as ci_high
+    {%- else -%}
+        cast(null as {{ double }}) as ci_low,
+        cast(null as {{ double }}) as ci_high
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    A number rounded to a fixed count of decimals, as a double: the same on every engine and
+    build (Postgres has no round(double, n); the decimal cast rounds half away from zero).
+-#}
+{% macro cx360_round(expression, decimals) -%}
+    cast(cast({{ expression }} as decimal(38, {{ decimals }})) as {{ cx360_type_double() }})
+{%- endmacro %}
+
+
+{#-
+    An exact decimal (38 digits, 10 after the point) of a number: summed, it gives the same
+    result in any order of the rows, unlike a double. Ten decimals are far below any KPI's
+    precision (a second is 0.0003 hours).
+-#}
+{% macro cx360_exact(expression) -%}
+    cast({{ expression }} as decimal(38, 10))
 {%- endmacro %}
 
 

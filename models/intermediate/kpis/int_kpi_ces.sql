@@ -20,5 +20,5 @@ events as (
 {{ kpi_facts(
     'ces', 'events', unit='score',
     dimensions=['channel', 'touchpoint'],
-    multiplier=1
+    multiplier=1, ci='normal'
 ) }}

@@ -19,5 +19,5 @@ events as (
 
 {{ kpi_facts(
     'churn_rate', 'events', unit='percent',
-    dimensions=['segment', 'value_tier'], grains=['month'], multiplier=100
+    dimensions=['segment', 'value_tier'], grains=['month'], multiplier=100, ci='wilson'
 ) }}

@@ -92,10 +92,10 @@ lifetime_events as (
 
 {{ kpi_facts(
     'clv_historical', 'month_events', unit='currency',
-    dimensions=['segment', 'value_tier'], grains=['month']
+    dimensions=['segment', 'value_tier'], grains=['month'], ci='normal'
 ) }}
 union all
 {{ kpi_facts(
     'clv_historical', 'lifetime_events', unit='currency',
-    dimensions=['segment', 'value_tier'], grains=['all']
+    dimensions=['segment', 'value_tier'], grains=['all'], ci='normal'
 ) }}

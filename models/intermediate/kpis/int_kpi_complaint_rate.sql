@@ -52,10 +52,10 @@ all_events as (
 
 {{ kpi_facts(
     'complaint_rate', 'month_events', unit='count', dimensions=['segment'],
-    grains=['month'], multiplier=var('complaint_rate_per_customers')
+    grains=['month'], multiplier=var('complaint_rate_per_customers'), ci='poisson'
 ) }}
 union all
 {{ kpi_facts(
     'complaint_rate', 'all_events', unit='count', dimensions=['segment'],
-    grains=['all'], multiplier=var('complaint_rate_per_customers')
+    grains=['all'], multiplier=var('complaint_rate_per_customers'), ci='poisson'
 ) }}

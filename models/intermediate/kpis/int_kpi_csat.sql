@@ -21,5 +21,5 @@ events as (
 {{ kpi_facts(
     'csat', 'events', unit='percent',
     dimensions=['channel', 'touchpoint', 'segment'],
-    multiplier=100
+    multiplier=100, ci='wilson'
 ) }}

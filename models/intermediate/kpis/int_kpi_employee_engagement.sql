@@ -15,4 +15,7 @@ events as (
     from answers
 )
 
-{{ kpi_facts('employee_engagement', 'events', unit='points', dimensions=['department']) }}
+{{ kpi_facts(
+    'employee_engagement', 'events', unit='points', dimensions=['department'],
+    ci='normal'
+) }}

@@ -21,5 +21,5 @@ events as (
 {{ kpi_facts(
     'first_contact_resolution_rate', 'events', unit='percent',
     dimensions=['channel', 'category'],
-    multiplier=100
+    multiplier=100, ci='wilson'
 ) }}

@@ -22,5 +22,5 @@ events as (
 {{ kpi_facts(
     'first_response_hours', 'events', unit='hours',
     dimensions=['channel', 'category', 'priority'],
-    multiplier=1
+    multiplier=1, ci='normal'
 ) }}

@@ -19,5 +19,5 @@ events as (
 {{ kpi_facts(
     'loyalty_index', 'events', unit='points',
     dimensions=['segment'],
-    multiplier=1
+    multiplier=1, ci='normal'
 ) }}

@@ -22,5 +22,5 @@ events as (
 {{ kpi_facts(
     'mttr_hours', 'events', unit='hours',
     dimensions=['channel', 'category', 'priority'],
-    multiplier=1
+    multiplier=1, ci='normal'
 ) }}

@@ -26,5 +26,5 @@ events as (
 {{ kpi_facts(
     'nps', 'events', unit='score',
     dimensions=['channel', 'touchpoint', 'segment', 'value_tier'],
-    multiplier=100
+    multiplier=100, ci='normal'
 ) }}

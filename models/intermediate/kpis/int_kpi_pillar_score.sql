@@ -19,5 +19,5 @@ events as (
 {{ kpi_facts(
     'pillar_score', 'events', unit='points',
     dimensions=['pillar'],
-    multiplier=1
+    multiplier=1, ci='normal'
 ) }}

@@ -16,4 +16,7 @@ events as (
     from purchases
 )
 
-{{ kpi_facts('referral_rate', 'events', unit='percent', dimensions=['channel'], multiplier=100) }}
+{{ kpi_facts(
+    'referral_rate', 'events', unit='percent', dimensions=['channel'], multiplier=100,
+    ci='wilson'
+) }}

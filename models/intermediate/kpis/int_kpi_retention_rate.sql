@@ -18,5 +18,5 @@ events as (
 
 {{ kpi_facts(
     'retention_rate', 'events', unit='percent',
-    dimensions=['segment', 'value_tier'], grains=['month'], multiplier=100
+    dimensions=['segment', 'value_tier'], grains=['month'], multiplier=100, ci='wilson'
 ) }}

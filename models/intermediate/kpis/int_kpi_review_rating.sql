@@ -16,4 +16,7 @@ events as (
     from reviews
 )
 
-{{ kpi_facts('review_rating', 'events', unit='score', dimensions=['source']) }}
+{{ kpi_facts(
+    'review_rating', 'events', unit='score', dimensions=['source'],
+    ci='normal'
+) }}

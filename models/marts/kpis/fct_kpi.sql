@@ -1,45 +1,59 @@
 -- One conformed KPI table (kpis.md, "fct_kpi"): one row per KPI, period and dimension value.
--- Each KPI is computed by its own model in models/intermediate/kpis (built with the kpi_facts
--- macro, unit-tested there); this model only stacks them.
-{%- set kpi_models = [
-    'int_kpi_nps',
-    'int_kpi_csat',
-    'int_kpi_ces',
-    'int_kpi_loyalty_index',
-    'int_kpi_pillar_score',
-    'int_kpi_employee_engagement',
-    'int_kpi_churn_rate',
-    'int_kpi_retention_rate',
-    'int_kpi_referral_rate',
-    'int_kpi_cac',
-    'int_kpi_clv_historical',
-    'int_kpi_mttr_hours',
-    'int_kpi_first_response_hours',
-    'int_kpi_first_contact_resolution_rate',
-    'int_kpi_complaint_rate',
-    'int_kpi_revenue_share_top20',
-    'int_kpi_customer_counts',
-    'int_kpi_review_rating',
-] %}
-
+-- Each KPI is computed by its own model in models/intermediate/kpis (int_kpis_stacked stacks
+-- them); this model takes unit and scale from the KPI registry (seed kpi_registry) and judges
+-- each period complete or not against the as-of day.
 with
 
-stacked as (
-    {%- for kpi_model in kpi_models %}
+kpis as (
+    select * from {{ ref('int_kpis_stacked') }}
+),
+
+as_of as (
+    select as_of_date from {{ ref('int_as_of') }}
+),
+
+-- unit and scale of each KPI: the registry is their one home
+registry as (
     select
         kpi_name,
-        period_grain,
-        period_start,
-        dimension_name,
-        dimension_value,
-        numerator,
-        denominator,
-        value,
-        sample_size,
-        unit
-    from {{ ref(kpi_model) }}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+        unit,
+        cast(scale_min as {{ cx360_type_double() }}) as scale_min,
+        cast(scale_max as {{ cx360_type_double() }}) as scale_max
+    from {{ ref('kpi_registry') }}
+),
+
+periods as (
+    select
+        kpis.kpi_name,
+        kpis.period_grain,
+        kpis.period_start,
+        kpis.dimension_name,
+        kpis.dimension_value,
+        kpis.numerator,
+        kpis.denominator,
+        kpis.value,
+        kpis.sample_size,
+        kpis.data_start_date,
+        registry.unit,
+        -- an interval does not reach past the KPI's scale (a normal approximation can)
+        case
+            when kpis.ci_low < registry.scale_min then registry.scale_min else kpis.ci_low
+        end as ci_low,
+        case
+            when kpis.ci_high > registry.scale_max then registry.scale_max else kpis.ci_high
+        end as ci_high,
+        as_of.as_of_date,
+        -- the first day after the period
+        case kpis.period_grain
+            when 'day' then {{ dbt.dateadd('day', 1, 'kpis.period_start') }}
+            when 'week' then {{ dbt.dateadd('day', 7, 'kpis.period_start') }}
+            when 'month' then {{ dbt.dateadd('month', 1, 'kpis.period_start') }}
+            when 'quarter' then {{ dbt.dateadd('month', 3, 'kpis.period_start') }}
+        end as period_after
+    from kpis
+    cross join as_of
+    left join registry
+        on kpis.kpi_name = registry.kpi_name
 )
 
 select
@@ -52,6 +66,23 @@ select
     cast(denominator as {{ cx360_type_double() }}) as denominator,
     -- the column name `value` is set by kpis.md
     cast(value as {{ cx360_type_double() }}) as value,  -- noqa: RF04
+    cast(ci_low as {{ cx360_type_double() }}) as ci_low,
+    cast(ci_high as {{ cx360_type_double() }}) as ci_high,
     cast(sample_size as {{ dbt.type_bigint() }}) as sample_size,
-    cast(unit as {{ dbt.type_string() }}) as unit
-from stacked
+    cast(unit as {{ dbt.type_string() }}) as unit,
+    -- A period is complete when the as-of day is on or after its last day and the KPI's data
+    -- (data_start_date, its first event day) does not start after its first day. Grain all is
+    -- the KPI's whole data window, from its first event to the as-of day, so it cannot be cut
+    -- short: complete by definition.
+    cast(
+        case
+            when period_grain = 'all' then true
+            when
+                cast(period_after as date)
+                > cast({{ dbt.dateadd('day', 1, 'as_of_date') }} as date)
+                then false
+            when data_start_date > period_start then false
+            else true
+        end as {{ dbt.type_boolean() }}
+    ) as period_complete
+from periods
