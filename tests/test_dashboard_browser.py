@@ -37,6 +37,7 @@ import duckdb
 import psycopg2
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from cx360.warehouse import PostgresSettings
 
@@ -377,8 +378,15 @@ def _wait_rendered(page: Page, title: str) -> None:
 
 def _choose(page: Page, widget_label: str, option: str) -> None:
     """Pick an option of a sidebar selectbox, as a user does."""
-    page.get_by_role("combobox", name=widget_label).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    box = page.get_by_role("combobox", name=widget_label)
+    box.scroll_into_view_if_needed()
+    box.click()
+    option_item = page.get_by_role("option", name=option, exact=True)
+    try:
+        option_item.click(timeout=10_000)
+    except PlaywrightTimeoutError:  # the list opened off screen: type the option instead
+        box.fill(option)
+        page.keyboard.press("Enter")
 
 
 def _download(page: Page, button: str = "Export CSV") -> list[dict[str, str]]:
@@ -414,6 +422,19 @@ def _delta_colour(page: Page, label: str) -> tuple[int, int, int]:
     return r, g, b
 
 
+def _screenshot(page: Page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main container, so the viewport is made as
+    tall as the content for the shot (full_page alone would cut it at the window)."""
+    height = page.evaluate(
+        "Math.max(...Array.from(document.querySelectorAll('[data-testid=\"stMain\"] *'))"
+        ".map(e => e.scrollHeight), 1000)"
+    )
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 80, 7000)})
+    page.wait_for_timeout(1500)
+    page.screenshot(path=SCREENSHOTS / f"dashboard_{name}.png")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
 def _is_grey(rgb: tuple[int, int, int]) -> bool:
     return max(rgb) - min(rgb) <= 30
 
@@ -428,8 +449,7 @@ def _visit_every_page(
         alerts = page.locator('[data-testid="stMain"] [data-testid="stAlert"]').all_inner_texts()
         assert not any("has no" in alert for alert in alerts), f"{title}: {alerts}"
         if screenshots:
-            name = url_path or "executive"
-            page.screenshot(path=SCREENSHOTS / f"dashboard_{name}.png", full_page=True)
+            _screenshot(page, url_path or "executive")
         if url_path == "":
             _wait_for_headlines(page, _expected(db, month))
         if url_path == "service":
@@ -470,7 +490,7 @@ def test_every_page_and_grain_renders_and_headlines_equal_fct_kpi(
         if grain == "week":
             page.goto(f"{dashboard.url}/?grain=week&period={_label(period, grain)}")
             _wait_rendered(page, "Executive view")
-            page.screenshot(path=SCREENSHOTS / "dashboard_executive_week.png", full_page=True)
+            _screenshot(page, "executive_week")
 
     # Year on year: the change is measured against the same month a year before.
     page.goto(f"{dashboard.url}/?compare=same+period+last+year")
@@ -614,7 +634,7 @@ def test_a_drill_down_lists_exactly_the_rows_counted_in_its_value(
     shown = _shown_metrics(page)
     assert _labels(db)["mttr_hours"] in shown, shown
     assert shown["Rows listed"] == f"{tickets:,}" == shown["n in fct_kpi"], shown
-    page.screenshot(path=SCREENSHOTS / "dashboard_drilldown.png", full_page=True)
+    _screenshot(page, "drilldown")
 
 
 RETAIL_KPIS = (
@@ -692,7 +712,7 @@ def test_a_retail_only_warehouse_shows_no_empty_page(
             assert values and not all(v == "n/a" for v in values), f"{title}: {values}"
         page.goto(dashboard.url + "/")
         _wait_rendered(page, "Executive view")
-        page.screenshot(path=SCREENSHOTS / "dashboard_retail_only.png", full_page=True)
+        _screenshot(page, "retail_only")
     finally:
         _stop(dashboard)
 
@@ -842,6 +862,6 @@ def test_the_dashboard_on_postgres_through_the_bi_role(
         _visit_every_page(page, dashboard.url, db, screenshots=False, pages=pages)
         page.goto(dashboard.url + "/")
         _wait_rendered(page, "Executive view")
-        page.screenshot(path=SCREENSHOTS / "dashboard_postgres.png", full_page=True)
+        _screenshot(page, "postgres")
     finally:
         _stop(dashboard)

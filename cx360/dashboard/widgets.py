@@ -22,6 +22,7 @@ from cx360.dashboard.significance import Point, Verdict, below_minimum, compare
 TONE_COLOUR = {"good": "green", "bad": "red", "neutral": "blue", "grey": "gray"}
 GREY = "#9e9e9e"
 LINE = "#1f77b4"
+ORANGE = "#f08c00"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class CardState:
     verdict: Verdict
     target: float | None
     off_target: bool | None
+    complete: bool | None  # fct_kpi.period_complete of the current period (None: unknown)
 
 
 def _point(rows: pd.DataFrame, period: dt.date) -> Point:
@@ -77,8 +79,22 @@ def card_state(ctx: PageContext, kpi_name: str, rows: pd.DataFrame, cut: Cut) ->
     verdict = compare(current, previous, kpi.spec, kpi.decimals)
     target = ctx.target(kpi_name)
     return CardState(
-        kpi, cut, current, previous, verdict, target, off_target(kpi, current.value, target)
+        kpi,
+        cut,
+        current,
+        previous,
+        verdict,
+        target,
+        off_target(kpi, current.value, target),
+        _complete(rows, ctx.filters.period),
     )
+
+
+def _complete(rows: pd.DataFrame, period: dt.date) -> bool | None:
+    if rows.empty or "period_complete" not in rows:
+        return None
+    match = rows.loc[rows["period_start"] == pd.Timestamp(period), "period_complete"]
+    return None if match.empty or pd.isna(match.iloc[0]) else bool(match.iloc[0])
 
 
 def kpi_card(ctx: PageContext, kpi_name: str) -> pd.DataFrame:
@@ -101,6 +117,8 @@ def kpi_card(ctx: PageContext, kpi_name: str) -> pd.DataFrame:
         border=True,
     )
     lines = [f"{cut.note}; n = {format_count(state.current.sample_size)}"]
+    if state.complete is False:
+        lines.append(":orange[period not complete: the data ends inside it]")
     if state.current.value is None:
         lines.append(":gray[no figure for this period]")
     elif below_minimum(state.current, kpi.spec):
@@ -139,14 +157,20 @@ def trend_chart(ctx: PageContext, kpi_name: str, rows: pd.DataFrame) -> alt.Laye
         return None
     window = window.assign(
         status=[
-            "below minimum sample" if pd.isna(n) or n < kpi.min_sample else "measured"
-            for n in window["sample_size"]
+            "below minimum sample"
+            if pd.isna(n) or n < kpi.min_sample
+            else ("period not complete" if complete is False else "measured")
+            for n, complete in zip(
+                window["sample_size"],
+                window.get("period_complete", pd.Series([None] * len(window))),
+                strict=True,
+            )
         ],
         period=[describe_period(p.date(), ctx.filters.grain) for p in window["period_start"]],
     )
+    # Proportions and counts start at 0 (a fall from 2.3 % to 2.1 % must not look like a
+    # collapse); the top follows the data, so a 2 % churn rate is not a flat line under 100.
     scale = alt.Scale(zero=kpi.zero_based)
-    if kpi.scale_min is not None and kpi.scale_max is not None and kpi.unit == "percent":
-        scale = alt.Scale(domain=[kpi.scale_min, kpi.scale_max])
     y = alt.Y("value:Q", title=kpi.axis_title, scale=scale)
     x = alt.X("period_start:T", title=None, axis=alt.Axis(format="%b %y"))
     tooltip = [
@@ -165,7 +189,10 @@ def trend_chart(ctx: PageContext, kpi_name: str, rows: pd.DataFrame) -> alt.Laye
             color=alt.Color(
                 "status:N",
                 title=None,
-                scale=alt.Scale(domain=["measured", "below minimum sample"], range=[LINE, GREY]),
+                scale=alt.Scale(
+                    domain=["measured", "below minimum sample", "period not complete"],
+                    range=[LINE, GREY, ORANGE],
+                ),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=tooltip,

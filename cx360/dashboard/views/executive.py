@@ -81,7 +81,7 @@ def render(ctx: PageContext) -> None:
         st.success("Every KPI with a target is on target this period.")
     else:
         st.dataframe(
-            missed[["KPI", "value", "target", "n", "significance"]],
+            missed[["KPI", "value", "target", "n", "change", "significance"]],
             hide_index=True,
         )
 
