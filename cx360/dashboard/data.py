@@ -274,8 +274,8 @@ def kpi_targets(wh: _Marts) -> pd.DataFrame:
     when the warehouse was published before the seed existed."""
     if "marts.dim_kpi_target" not in wh.tables():
         return pd.DataFrame(columns=["target", "note"], index=pd.Index([], name="kpi_name"))
-    targets = wh.frame("select kpi_name, target, note from marts.dim_kpi_target")
-    return targets.set_index("kpi_name")
+    targets = wh.frame("select kpi_name, target_value, note from marts.dim_kpi_target")
+    return targets.rename(columns={"target_value": "target"}).set_index("kpi_name")
 
 
 # --- fct_kpi ------------------------------------------------------------------------------

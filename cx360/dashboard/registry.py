@@ -46,6 +46,12 @@ class Kpi:
         return f"{self.label} ({unit})" if unit else self.label
 
     @property
+    def unit_title(self) -> str:
+        """Short axis title (the unit only) for small charts whose title names the KPI: a
+        vertical axis title longer than the plot makes Vega shrink the plot to fit it."""
+        return UNIT_LABEL.get(self.unit, self.unit) or "count"
+
+    @property
     def zero_based(self) -> bool:
         """Proportions, counts and scales starting at 0 are drawn from 0; scores on scales
         that do not include 0 (CES 1-10, review 1-5) and NPS (-100..100) are not."""

@@ -23,6 +23,10 @@ TONE_COLOUR = {"good": "green", "bad": "red", "neutral": "blue", "grey": "gray"}
 GREY = "#9e9e9e"
 LINE = "#1f77b4"
 ORANGE = "#f08c00"
+TREND_KEY = (
+    "Blue points: measured; grey: below the KPI's minimum sample (not a measurement); "
+    "orange: period not complete; dashed line: target. Hover a point for its n."
+)
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,7 @@ def trend_chart(ctx: PageContext, kpi_name: str, rows: pd.DataFrame) -> alt.Laye
     # Proportions and counts start at 0 (a fall from 2.3 % to 2.1 % must not look like a
     # collapse); the top follows the data, so a 2 % churn rate is not a flat line under 100.
     scale = alt.Scale(zero=kpi.zero_based)
-    y = alt.Y("value:Q", title=kpi.axis_title, scale=scale)
+    y = alt.Y("value:Q", title=kpi.unit_title, scale=scale)
     x = alt.X("period_start:T", title=None, axis=alt.Axis(format="%b %y"))
     tooltip = [
         alt.Tooltip("period:N", title="period"),
@@ -193,7 +197,7 @@ def trend_chart(ctx: PageContext, kpi_name: str, rows: pd.DataFrame) -> alt.Laye
                     domain=["measured", "below minimum sample", "period not complete"],
                     range=[LINE, GREY, ORANGE],
                 ),
-                legend=alt.Legend(orient="bottom"),
+                legend=None,  # said once above the charts: TREND_KEY
             ),
             tooltip=tooltip,
         )
@@ -206,7 +210,7 @@ def trend_chart(ctx: PageContext, kpi_name: str, rows: pd.DataFrame) -> alt.Laye
             .mark_rule(strokeDash=[5, 4], color="#555")
             .encode(y="target:Q", tooltip=[alt.Tooltip("target:Q", format=",.1f")])
         )
-    return alt.layer(*layers).properties(title=kpi.label, height=180)
+    return alt.layer(*layers).properties(title=kpi.label, height=200)
 
 
 def value_or_missing(value: float | None, kpi: Kpi) -> str:

@@ -86,6 +86,7 @@ def render(ctx: PageContext) -> None:
         )
 
     st.subheader(f"Trend, last {f.trend_periods} {f.grain}s")
+    st.caption(widgets.TREND_KEY)
     charts = [c for c in (widgets.trend_chart(ctx, k, trends[k]) for k in headlines) if c]
     for start in range(0, len(charts), CHARTS_PER_ROW):
         for chart, column in zip(

@@ -173,6 +173,7 @@ def render(ctx: PageContext) -> None:
     if ctx.has("pillar_score"):
         _pillars(ctx)
     st.subheader(f"Trend, last {f.trend_periods} {f.grain}s")
+    st.caption(widgets.TREND_KEY)
     charts = [c for c in (widgets.trend_chart(ctx, k, trends[k]) for k in cards) if c]
     for start in range(0, len(charts), 3):
         for chart, column in zip(charts[start : start + 3], st.columns(3), strict=False):
