@@ -152,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("warehouse"),
         help="warehouse folder whose cx360.duckdb is shown (default: ./warehouse)",
     )
+    dashboard.add_argument(
+        "--target",
+        choices=("duckdb", "postgres"),
+        default="duckdb",
+        help="duckdb: the published file of --warehouse-dir; postgres: schema marts of "
+        "CX360_PG_DATABASE read as the BI role CX360_PG_BI_USER (default cx360_bi)",
+    )
     dashboard.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     dashboard.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
 
@@ -268,7 +275,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "dashboard":
         from cx360.dashboard.launcher import serve as serve_dashboard
 
-        return serve_dashboard(args.warehouse_dir, port=args.port, host=args.host)
+        return serve_dashboard(
+            args.warehouse_dir, port=args.port, host=args.host, target=args.target
+        )
     if args.command == "bench":
         return _bench(args)
     if args.command == "kpi":

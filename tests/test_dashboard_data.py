@@ -124,7 +124,7 @@ def test_a_new_publish_is_read_at_once(published: data.PublishedWarehouse) -> No
 
 
 def _filters(segment: str = ALL, channel: str = ALL) -> Filters:
-    return Filters(month=dt.date(2026, 5, 1), segment=segment, channel=channel)
+    return Filters(period=dt.date(2026, 5, 1), segment=segment, channel=channel)
 
 
 def test_choose_cut() -> None:
@@ -143,9 +143,7 @@ def test_choose_cut() -> None:
 def test_months_arithmetic() -> None:
     assert add_months(dt.date(2026, 1, 1), -1) == dt.date(2025, 12, 1)
     assert add_months(dt.date(2025, 12, 1), 1) == dt.date(2026, 1, 1)
-    assert Filters(month=dt.date(2026, 3, 1), trend_months=12).first_trend_month == dt.date(
-        2025, 4, 1
-    )
+    assert Filters(period=dt.date(2026, 3, 1)).first_trend_period == dt.date(2025, 4, 1)
 
 
 def test_streamlit_command_passes_the_warehouse_after_double_dash(tmp_path: Path) -> None:
@@ -153,4 +151,61 @@ def test_streamlit_command_passes_the_warehouse_after_double_dash(tmp_path: Path
     assert command[1:4] == ["-m", "streamlit", "run"]
     assert command[command.index("--server.port") + 1] == "8600"
     assert command[command.index("--server.headless") + 1] == "true"
-    assert command[-3:] == ["--", "--warehouse-dir", str(tmp_path.resolve())]
+    assert command[command.index("--client.toolbarMode") + 1] == "viewer"  # no Deploy button
+    assert command[-5:] == ["--", "--warehouse-dir", str(tmp_path.resolve()), "--target", "duckdb"]
+
+
+def test_postgres_placeholders_and_literal_percent() -> None:
+    sql = "select mod(a, 2) from t where x = ? and y like '10%' and z = ?"
+    assert data._postgres_sql(sql) == (
+        "select mod(a, 2) from t where x = %s and y like '10%%' and z = %s"
+    )
+
+
+def test_normalise_gives_floats_and_timestamps_whatever_the_engine() -> None:
+    import decimal
+
+    import pandas as pd
+
+    frame = data._normalise(
+        pd.DataFrame(
+            {
+                "value": [decimal.Decimal("1.5"), None],
+                "period_start": [dt.date(2026, 5, 1), None],
+                "name": ["a", "b"],
+            }
+        )
+    )
+    assert frame["value"].dtype == float and frame["value"].iloc[0] == 1.5
+    assert pd.api.types.is_datetime64_any_dtype(frame["period_start"])
+    assert frame["name"].dtype == object
+
+
+def test_customers_to_act_on_rank_by_value_at_risk_with_their_own_reasons() -> None:
+    import pandas as pd
+
+    from cx360.dashboard.views.act import ranked
+
+    targets = pd.DataFrame(
+        {
+            "target_rank": [1, 2, 3],
+            "customer_id": ["A", "B", "C"],
+            "clv_predicted": [1000.0, 5000.0, None],
+            "churn_risk_score": [90, 40, 80],
+            "nps_category": ["detractor", None, None],
+            "last_nps_score": [3, None, None],
+            "complaints_12m": [0, 2, 0],
+            "open_tickets": [0, 0, 1],
+            "qos_exposure_30d": [0.0, 0.0, 30.0],
+            "interactions_90d": [5, 0, 3],
+            "next_renewal_date": [None, None, pd.Timestamp("2026-07-01")],
+            "top_risk_factor": ["detractor", "recent_complaint", "open_ticket"],
+        }
+    )
+    out = ranked(targets)
+    assert list(out["customer_id"]) == ["B", "A", "C"]  # 2,000 > 900 > 0 (no prediction)
+    assert list(out["priority"]) == [1, 2, 3]
+    reasons = dict(zip(out["customer_id"], out["reasons"], strict=True))
+    assert reasons["A"] == "detractor (last NPS 3)"
+    assert reasons["B"] == "2 complaint(s) in 12 months; no interaction in 90 days"
+    assert "1 open ticket(s)" in reasons["C"] and "renewal due 01 Jul 2026" in reasons["C"]

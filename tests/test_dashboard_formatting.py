@@ -89,3 +89,10 @@ def test_format_delta_uses_percentage_points_and_a_sign() -> None:
     assert format_delta(-0.21, "percent") == "-0.2 pp vs previous month"
     assert format_delta(11.94, "hours") == "+11.9 h vs previous month"
     assert format_delta(None, "score") is None
+
+
+def test_format_delta_writes_a_change_that_rounds_to_zero_without_a_sign() -> None:
+    # st.metric reads a leading "-" as a fall (red arrow): -0.0 must not be one.
+    assert format_delta(-0.04, "score") == "0.0 vs previous month"
+    assert format_delta(-0.0, "percent", "year on year") == "0.0 pp year on year"
+    assert format_delta(12.5, "currency") == "+12.50 EUR vs previous month"

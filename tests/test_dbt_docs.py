@@ -76,7 +76,7 @@ def test_every_dashboard_page_is_an_exposure(docs: Path) -> None:
     assert all(e["type"] == "dashboard" and e["description"].strip() for e in exposures)
     assert all(e["depends_on"]["nodes"] for e in exposures), "an exposure names no model"
     urls = {e["url"].rstrip("/").rsplit("/", 1)[-1] for e in exposures}
-    (_, _, default_page, _), *other_pages = PAGES
+    (_, _, default_page, _, _), *other_pages = PAGES
     # the default page is served at the root URL ("127.0.0.1:8501"), the others at their path
-    expected = {"127.0.0.1:8501"} | {url for _, _, url, _ in other_pages}
+    expected = {"127.0.0.1:8501"} | {url for _, _, url, _, _ in other_pages}
     assert urls == expected, f"default page {default_page!r} at the root"

@@ -25,6 +25,15 @@ UNIT_SUFFIX: dict[str, str] = {
     "points": " pts",
     "count": "",
 }
+# How an axis title names the unit.
+UNIT_LABEL: dict[str, str] = {
+    "score": "score",
+    "percent": "%",
+    "hours": "hours",
+    "points": "points, 0-100",
+    "currency": "EUR",
+    "count": "",
+}
 MISSING = "n/a"
 
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP).
@@ -53,15 +62,26 @@ def format_kpi(value: float | None, unit: str, currency: str = "EUR") -> str:
     return number + UNIT_SUFFIX.get(unit, "")
 
 
-def format_delta(change: float | None, unit: str) -> str | None:
-    """Month-on-month change for st.metric: signed, same decimals as the value, or None when
-    there is no previous month (st.metric then shows no arrow)."""
+def format_delta(
+    change: float | None, unit: str, comparison: str = "vs previous month"
+) -> str | None:
+    """A change for st.metric: signed, same decimals as the value, or None when there is
+    nothing to compare with (st.metric then shows no arrow). A change that rounds to zero is
+    written without a sign ("0.0"), never "-0.0"."""
     if _is_missing(change):
         return None
     decimals = _decimals(change, unit)
     # Percent KPIs change in percentage points, not in percent.
     suffix = " pp" if unit == "percent" else UNIT_SUFFIX.get(unit, "")
-    return f"{change:+,.{decimals}f}{suffix} vs previous month"
+    if unit == "currency":
+        suffix = " EUR"
+    if round(change, decimals) == 0:
+        return f"{0:.{decimals}f}{suffix} {comparison}"
+    return f"{change:+,.{decimals}f}{suffix} {comparison}"
+
+
+def format_count(n: float | None) -> str:
+    return MISSING if _is_missing(n) else f"{int(n):,}"  # type: ignore[arg-type]
 
 
 def format_month(month: dt.date | pd.Timestamp | None) -> str:

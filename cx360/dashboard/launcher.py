@@ -11,9 +11,12 @@ from cx360.warehouse import Warehouse
 APP = Path(__file__).resolve().parent / "app.py"
 
 
-def streamlit_command(warehouse_dir: Path, port: int, host: str) -> list[str]:
+def streamlit_command(
+    warehouse_dir: Path, port: int, host: str, target: str = "duckdb"
+) -> list[str]:
     """The `streamlit run` command line: headless (no browser opened on a server), no usage
-    statistics sent, the warehouse folder passed to the app after `--`."""
+    statistics sent, the toolbar in viewer mode (no Deploy button or developer menu: the
+    readers are not the developers), the warehouse folder and target passed after `--`."""
     return [
         sys.executable,
         "-m",
@@ -28,17 +31,23 @@ def streamlit_command(warehouse_dir: Path, port: int, host: str) -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
         "--",
         "--warehouse-dir",
         str(Path(warehouse_dir).resolve()),
+        "--target",
+        target,
     ]
 
 
-def serve(warehouse_dir: Path, *, port: int = 8501, host: str = "127.0.0.1") -> int:
+def serve(
+    warehouse_dir: Path, *, port: int = 8501, host: str = "127.0.0.1", target: str = "duckdb"
+) -> int:
     """Become the Streamlit server (exec, so a signal to this process reaches the server and
     no orphan is left behind); returns only if the exec itself fails."""
     published = Warehouse(warehouse_dir).published_db
-    if not published.exists():
+    if target == "duckdb" and not published.exists():
         # Not fatal: the app says so too, and shows the data as soon as a run publishes.
         print(
             f"cx360 dashboard: no published warehouse at {published} yet; "
@@ -47,6 +56,6 @@ def serve(warehouse_dir: Path, *, port: int = 8501, host: str = "127.0.0.1") -> 
         )
     print(f"cx360 dashboard: http://{host}:{port}/ (Ctrl-C to stop)")
     sys.stdout.flush()
-    command = streamlit_command(warehouse_dir, port, host)
+    command = streamlit_command(warehouse_dir, port, host, target)
     os.execv(command[0], command)
     return 1  # not reached: execv replaces the process or raises OSError

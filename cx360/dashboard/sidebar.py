@@ -8,16 +8,28 @@ import datetime as dt
 import streamlit as st
 
 from cx360.dashboard import data
-from cx360.dashboard.filters import ALL, Filters
+from cx360.dashboard.filters import (
+    ALL,
+    COMPARISONS,
+    GRAINS,
+    Filters,
+    parse_period,
+    period_label,
+)
 from cx360.dashboard.formatting import format_timestamp
 
-TREND_MONTHS = 12
 
-
-def show_publish_status(wh: data.PublishedWarehouse) -> None:
+def show_publish_status(wh: data._Marts) -> None:
+    st.sidebar.caption(f"Reading {wh.describe()}")
     status = data.publish_status(wh)
     if status.published_at is None:
-        st.sidebar.warning("No publish log in this file: origin and validation unknown.")
+        if wh.engine == "postgres":
+            st.sidebar.info(
+                "Postgres: the marts schema a successful `cx360 run --target postgres` left; "
+                "the publish log (schema audit) is not readable by the BI role."
+            )
+        else:
+            st.sidebar.warning("No publish log in this file: origin and validation unknown.")
         return
     age = dt.datetime.now(dt.UTC).replace(tzinfo=None) - status.published_at
     st.sidebar.markdown(
@@ -53,25 +65,38 @@ def _describe_age(age: dt.timedelta) -> str:
     return f"{hours} h ago" if hours < 48 else f"{hours // 24} days ago"
 
 
-def choose_filters(wh: data.PublishedWarehouse) -> Filters:
-    months = data.kpi_months(wh)
-    if not months:
-        raise data.DashboardDataError(
-            "marts.fct_kpi has no monthly figures", hint="check the last run's dbt build"
-        )
-    # Shown and put in the URL as 2026-10 (a bound widget writes its label to the URL).
-    month_keys = [m.isoformat()[:7] for m in months]
-    # Default: the last full month, as `cx360 kpi` reports; the newest month may be partial.
-    reporting = data.reporting_month(wh)
-    default_key = reporting.isoformat()[:7] if reporting else month_keys[0]
+def choose_filters(wh: data._Marts) -> Filters:
     st.sidebar.header("Filters")
-    month_key = st.sidebar.selectbox(
-        "Period (month)",
-        month_keys,
-        index=month_keys.index(default_key) if default_key in month_keys else 0,
-        key="month",
+    grains = [g for g in GRAINS if data.kpi_periods(wh, g)]
+    if not grains:
+        raise data.DashboardDataError(
+            "marts.fct_kpi has no weekly, monthly or quarterly figures",
+            hint="check the last run's dbt build",
+        )
+    grain = st.sidebar.segmented_control(
+        "Grain",
+        grains,
+        default="month" if "month" in grains else grains[0],
+        key="grain",
+        bind="query-params",
+    ) or ("month" if "month" in grains else grains[0])
+    periods = data.kpi_periods(wh, grain)
+    labels = [period_label(p, grain) for p in periods]
+    # Default: the period holding the last full month, as `cx360 kpi` reports; the newest
+    # period may be partial.
+    reporting = data.reporting_month(wh)
+    default = periods[0]
+    if reporting is not None:
+        inside = [p for p in periods if p <= reporting]
+        default = inside[0] if inside else periods[0]
+    period = st.sidebar.selectbox(
+        f"Period ({grain})",
+        labels,
+        index=labels.index(period_label(default, grain)),
+        key="period",
         bind="query-params",
     )
+    comparison = st.sidebar.radio("Compare with", COMPARISONS, key="compare", bind="query-params")
     segment = st.sidebar.selectbox(
         "Segment",
         [ALL, *data.kpi_dimension_values(wh, "segment")],
@@ -85,8 +110,9 @@ def choose_filters(wh: data.PublishedWarehouse) -> Filters:
         bind="query-params",
     )
     return Filters(
-        month=dt.date.fromisoformat((month_key or default_key) + "-01"),
+        period=parse_period(period or labels[0], grain),
+        grain=grain,
         segment=segment or ALL,
         channel=channel or ALL,
-        trend_months=TREND_MONTHS,
+        comparison=comparison or COMPARISONS[0],
     )

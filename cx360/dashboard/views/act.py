@@ -1,5 +1,10 @@
-"""Customers to act on: active customers at churn risk, most valuable first, with the next
-best action (marts.retention_targets). Filterable, exportable to CSV for the retention team.
+"""Customers to act on: the retention targets (marts.retention_targets) ranked by value at
+risk, with the facts behind each customer's risk score, the next best action and the contact
+channel; customers with no allowed channel listed apart. Exportable to CSV.
+
+Value at risk = predicted CLV x churn probability. customer_360 has no calibrated churn
+probability yet: churn_risk_score / 100 (the weighted score of seed churn_risk_weights) stands
+in for it, and the page says so.
 
 The export goes through formatting.to_safe_csv: any text cell a spreadsheet would run as a
 formula (= + - @ tab CR) gets a leading apostrophe."""
@@ -19,8 +24,51 @@ FILTER_COLUMNS = (
     ("churn_risk_level", "Risk level"),
     ("value_tier", "Value tier"),
     ("next_best_action", "Next best action"),
-    ("contact_channel", "Contact channel"),
 )
+NO_CHANNEL = "none"
+SHOWN = [
+    "priority",
+    "customer_id",
+    "value_at_risk",
+    "clv_predicted",
+    "churn_risk_score",
+    "reasons",
+    "next_best_action",
+    "contact_channel",
+    "segment",
+    "value_tier",
+    "revenue_12m",
+    "next_renewal_date",
+]
+
+
+def reasons(row: pd.Series) -> str:
+    """The facts behind one customer's risk score, from their customer_360 row."""
+    facts = []
+    if row.get("nps_category") == "detractor":
+        facts.append(f"detractor (last NPS {int(row['last_nps_score'])})")
+    if (row.get("complaints_12m") or 0) > 0:
+        facts.append(f"{int(row['complaints_12m'])} complaint(s) in 12 months")
+    if (row.get("open_tickets") or 0) > 0:
+        facts.append(f"{int(row['open_tickets'])} open ticket(s)")
+    if (row.get("qos_exposure_30d") or 0) > 0:
+        facts.append(f"{row['qos_exposure_30d']:.0f} h of network incidents in 30 days")
+    if (row.get("interactions_90d") or 0) == 0:
+        facts.append("no interaction in 90 days")
+    renewal = row.get("next_renewal_date")
+    if renewal is not None and not pd.isna(renewal):
+        facts.append(f"renewal due {pd.Timestamp(renewal):%d %b %Y}")
+    return "; ".join(facts) or str(row.get("top_risk_factor") or "")
+
+
+def ranked(targets: pd.DataFrame) -> pd.DataFrame:
+    """Targets with value at risk and reasons, highest value at risk first."""
+    frame = targets.assign(
+        value_at_risk=targets["clv_predicted"].fillna(0) * targets["churn_risk_score"] / 100.0,
+        reasons=[reasons(row) for _, row in targets.iterrows()],
+    )
+    frame = frame.sort_values(["value_at_risk", "target_rank"], ascending=[False, True])
+    return frame.assign(priority=range(1, len(frame) + 1))
 
 
 def _filter(targets: pd.DataFrame) -> pd.DataFrame:
@@ -37,37 +85,55 @@ def _filter(targets: pd.DataFrame) -> pd.DataFrame:
     return kept
 
 
+COLUMN_CONFIG = {
+    "priority": st.column_config.NumberColumn("Priority", format="%d"),
+    "customer_id": st.column_config.TextColumn("Customer"),
+    "value_at_risk": st.column_config.NumberColumn("Value at risk (EUR)", format="%.0f"),
+    "clv_predicted": st.column_config.NumberColumn("Predicted CLV (EUR)", format="%.0f"),
+    "churn_risk_score": st.column_config.ProgressColumn(
+        "Churn risk (0-100)", min_value=0, max_value=100, format="%d"
+    ),
+    "reasons": st.column_config.TextColumn("Why at risk", width="large"),
+    "next_best_action": st.column_config.TextColumn("Next best action"),
+    "contact_channel": st.column_config.TextColumn("Contact"),
+    "segment": st.column_config.TextColumn("Segment"),
+    "value_tier": st.column_config.TextColumn("Value tier"),
+    "revenue_12m": st.column_config.NumberColumn("Revenue 12m (EUR)", format="%.0f"),
+    "next_renewal_date": st.column_config.DateColumn("Renewal"),
+}
+
+
 def render(ctx: PageContext) -> None:
     st.title("Customers to act on")
     st.caption(
-        "Active customers whose churn risk level calls for a retention action, ranked by "
-        "12-month revenue, then predicted CLV, then risk. Contact channel follows marketing "
-        "consent. Segment filter applies; period and channel do not (a snapshot as of the "
-        "last publish)."
+        "Active customers whose churn risk level calls for a retention action, ranked by value "
+        "at risk = predicted CLV x churn probability. Until a calibrated churn probability is "
+        "published, churn_risk_score / 100 stands in for it. 'Why at risk' lists the facts "
+        "behind each score. Contact: e-mail when the customer consented and has an address, "
+        "else an SMS coupon, else none. Segment filter applies; period and channel do not "
+        "(a snapshot as of the last publish)."
     )
-    targets = data.retention_targets(ctx.warehouse, ctx.filters.segment)
+    targets = ranked(data.customers_at_risk(ctx.warehouse, ctx.filters.segment))
     shown = _filter(targets)
+    reachable = shown[shown["contact_channel"] != NO_CHANNEL]
+    unreachable = shown[shown["contact_channel"] == NO_CHANNEL]
     left, middle, right = st.columns(3)
     left.metric("Customers to act on", f"{len(shown):,}", border=True)
-    middle.metric("High risk", f"{int((shown['churn_risk_level'] == 'high').sum()):,}", border=True)
-    right.metric("12-month revenue at stake", f"{shown['revenue_12m'].sum():,.0f}", border=True)
+    middle.metric("Reachable (e-mail or SMS)", f"{len(reachable):,}", border=True)
+    right.metric("Value at risk (EUR)", f"{shown['value_at_risk'].sum():,.0f}", border=True)
     st.download_button(
         "Export CSV",
-        data=to_safe_csv(shown),
+        data=to_safe_csv(shown[SHOWN]),
         file_name=f"cx360_customers_to_act_on_{dt.date.today().isoformat()}.csv",
         mime="text/csv",
         icon=":material/download:",
         on_click="ignore",
     )
-    st.dataframe(
-        shown,
-        hide_index=True,
-        column_config={
-            "target_rank": st.column_config.NumberColumn("rank"),
-            "revenue_12m": st.column_config.NumberColumn("revenue 12m", format="%.2f"),
-            "clv_predicted": st.column_config.NumberColumn("CLV predicted", format="%.0f"),
-            "churn_risk_score": st.column_config.ProgressColumn(
-                "churn risk", min_value=0, max_value=100, format="%d"
-            ),
-        },
+    st.subheader("Reachable")
+    st.dataframe(reachable[SHOWN], hide_index=True, column_config=COLUMN_CONFIG)
+    st.subheader(f"No allowed channel ({len(unreachable):,})")
+    st.caption(
+        "No marketing consent, or no address or number: not to be contacted by marketing. "
+        "Act through service (an open ticket, the next contact they make)."
     )
+    st.dataframe(unreachable[SHOWN], hide_index=True, column_config=COLUMN_CONFIG)

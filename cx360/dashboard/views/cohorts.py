@@ -19,7 +19,7 @@ def render(ctx: PageContext) -> None:
     st.caption(
         "Rows: acquisition month (customers with a contract). Columns: months since "
         "acquisition. Cells: % of the cohort with a contract at that month's end. "
-        "The period filter picks the newest cohort; segment and channel do not apply "
+        "The period filter picks the newest cohort (its month); segment and channel do not apply "
         "(marts.cohort_retention is not cut by them)."
     )
     shown = st.slider("Cohorts shown", 6, 60, DEFAULT_COHORTS, step=6, key="cohorts_shown")
@@ -30,32 +30,41 @@ def render(ctx: PageContext) -> None:
         st.info("No cohorts yet.")
         return
     cohorts = cohorts.assign(cohort=cohorts["cohort_month"].dt.strftime("%Y-%m"))
+    cohorts["label"] = [f"{r:.0f}" if r == r else "" for r in cohorts["retention_rate"]]
+    base = alt.Chart(cohorts).encode(
+        x=alt.X(
+            "months_since_acquisition:O",
+            title="months since acquisition",
+            axis=alt.Axis(labelAngle=0),
+        ),
+        y=alt.Y("cohort:O", title="cohort (acquisition month)", sort="descending"),
+    )
+    text = base.mark_text(fontSize=9).encode(
+        text="label:N",
+        color=alt.condition("datum.retention_rate > 60", alt.value("white"), alt.value("#212529")),
+    )
     heatmap = (
-        alt.Chart(cohorts)
-        .mark_rect()
+        base.mark_rect()
         .encode(
-            x=alt.X(
-                "months_since_acquisition:O",
-                title="months since acquisition",
-                axis=alt.Axis(labelAngle=0),
-            ),
-            y=alt.Y("cohort:O", title="cohort", sort="descending"),
             color=alt.Color(
                 "retention_rate:Q",
-                title="retained %",
+                title="retained (%)",
                 scale=alt.Scale(scheme="blues", domain=[0, 100]),
             ),
             opacity=alt.condition("datum.is_complete_month", alt.value(1.0), alt.value(0.5)),
             tooltip=[
                 "cohort",
                 "months_since_acquisition",
-                "customers",
-                "retained",
-                alt.Tooltip("retention_rate:Q", format=".1f"),
+                alt.Tooltip("customers:Q", title="cohort size", format=","),
+                alt.Tooltip("retained:Q", format=","),
+                alt.Tooltip("retention_rate:Q", title="retained (%)", format=".1f"),
                 "is_complete_month",
             ],
         )
         .properties(height=max(240, 18 * cohorts["cohort"].nunique()))
     )
-    st.altair_chart(heatmap)
-    st.caption("Paler cells: the month is not complete yet (as-of day inside it).")
+    st.altair_chart(heatmap + text)
+    st.caption(
+        "Cells: % retained, rounded. Paler cells: the month is not complete yet (as-of day "
+        "inside it). Hover a cell for the cohort size and the customers retained."
+    )

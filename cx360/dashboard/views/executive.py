@@ -1,129 +1,97 @@
-"""Executive view: the headline KPIs of the chosen month, their month-on-month change and
-their trend. Every number is read from marts.fct_kpi as it is (no recomputation here)."""
+"""Executive view: the headline KPIs of the chosen period with their n, a change coloured only
+when it is significant, targets and the KPIs off target, trends, and every KPI of the registry
+in one readable table. Every number is read from marts.fct_kpi as it is."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cx360.dashboard import data
+from cx360.dashboard import widgets
 from cx360.dashboard.context import PageContext
-from cx360.dashboard.filters import Cut, choose_cut
-from cx360.dashboard.formatting import format_delta, format_kpi, format_month
+from cx360.dashboard.filters import choose_cut, describe_period
+from cx360.dashboard.formatting import MISSING, format_count, format_delta, format_kpi
 
 CARDS_PER_ROW = 4
-
-
-@dataclass(frozen=True)
-class Headline:
-    kpi_name: str
-    label: str
-    lower_is_better: bool
-    help: str
-
-
+CHARTS_PER_ROW = 3
+# Which KPIs lead the page (labels, units and directions come from the registry).
 HEADLINES = (
-    Headline("nps", "NPS", False, "promoters minus detractors, % of answers (-100..100)"),
-    Headline("csat", "CSAT", False, "% of CSAT answers in the top two points of the scale"),
-    Headline(
-        "ces", "CES", False, "mean customer effort answer, on its own scale (higher = easier)"
-    ),
-    Headline(
-        "churn_rate", "Churn rate", True, "% of customers active on the 1st lost by month end"
-    ),
-    Headline("retention_rate", "Retention rate", False, "% of customers active on the 1st kept"),
-    Headline(
-        "clv_historical", "CLV (historical)", False, "net revenue to date per paying customer"
-    ),
-    Headline("cac", "CAC", True, "marketing + sales spend per customer acquired"),
-    Headline("mttr_hours", "MTTR", True, "mean hours from ticket opened to resolved"),
+    "nps",
+    "csat",
+    "ces",
+    "churn_rate",
+    "retention_rate",
+    "clv_historical",
+    "revenue_per_customer",
+    "cac",
+    "active_customers",
+    "new_customers",
+    "churned_customers",
+    "mttr_hours",
 )
 
 
-def _cut_rows(ctx: PageContext, headline: Headline, cut: Cut) -> pd.DataFrame:
-    return data.kpi_monthly(
-        ctx.warehouse,
-        [headline.kpi_name],
-        cut.dimension_name,
-        cut.dimension_value,
-        first_month=ctx.filters.first_trend_month,
-        last_month=ctx.filters.month,
-    )
-
-
-def _value_at(rows: pd.DataFrame, month: object) -> float | None:
-    match = rows.loc[rows["period_start"] == pd.Timestamp(month), "value"]
-    if match.empty or pd.isna(match.iloc[0]):
-        return None
-    return float(match.iloc[0])
-
-
-def _card(
-    ctx: PageContext, headline: Headline, column: st.delta_generator.DeltaGenerator
-) -> pd.DataFrame:
-    cut = choose_cut(ctx.kpi_dimensions.get(headline.kpi_name, frozenset()), ctx.filters)
-    rows = _cut_rows(ctx, headline, cut)
-    unit = str(rows["unit"].iloc[0]) if not rows.empty else "score"
-    current = _value_at(rows, ctx.filters.month)
-    previous = _value_at(rows, ctx.filters.previous_month)
-    change = None if current is None or previous is None else current - previous
-    with column:
-        st.metric(
-            headline.label,
-            format_kpi(current, unit),
-            delta=format_delta(change, unit),
-            delta_color="inverse" if headline.lower_is_better else "normal",
-            help=headline.help,
-            border=True,
+def every_kpi_table(ctx: PageContext) -> pd.DataFrame:
+    """One readable row per KPI fct_kpi has at the grain: value, n, change and its verdict,
+    target and status. Text, formatted per unit: no snake_case, no None, no 4 decimals."""
+    rows = []
+    for name in sorted(ctx.kpi_grains, key=lambda k: ctx.kpi(k).label):
+        if not ctx.has(name):
+            continue
+        kpi = ctx.kpi(name)
+        cut = choose_cut(ctx.kpi_dimensions.get(name, frozenset()), ctx.filters)
+        state = widgets.card_state(ctx, name, widgets.kpi_rows(ctx, name, cut), cut)
+        status = {True: "off target", False: "on target", None: ""}[state.off_target]
+        rows.append(
+            {
+                "KPI": kpi.label,
+                "value": widgets.value_or_missing(state.current.value, kpi),
+                "n": format_count(state.current.sample_size),
+                "change": format_delta(state.verdict.change, kpi.unit, "") or MISSING,
+                "significance": state.verdict.reason,
+                "target": MISSING if state.target is None else format_kpi(state.target, kpi.unit),
+                "status": status,
+                "cut": cut.note,
+            }
         )
-        sample = rows.loc[rows["period_start"] == pd.Timestamp(ctx.filters.month), "sample_size"]
-        size = f", n = {int(sample.iloc[0]):,}" if not sample.empty else ""
-        st.caption(f"{cut.note}{size}")
-    return rows.assign(label=headline.label)
-
-
-def _trend_chart(trend: pd.DataFrame) -> alt.FacetChart:
-    base = (
-        alt.Chart(trend)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("period_start:T", title=None, axis=alt.Axis(format="%b %y")),
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-            tooltip=[
-                alt.Tooltip("label:N", title="KPI"),
-                alt.Tooltip("period_start:T", title="month", format="%b %Y"),
-                alt.Tooltip("value:Q", format=",.2f"),
-                alt.Tooltip("sample_size:Q", title="n", format=","),
-            ],
-        )
-    )
-    return (
-        base.properties(width=190, height=110)
-        .facet(
-            facet=alt.Facet("label:N", title=None, sort=[h.label for h in HEADLINES]),
-            columns=CARDS_PER_ROW,
-        )
-        .resolve_scale(y="independent")
-    )
+    return pd.DataFrame(rows)
 
 
 def render(ctx: PageContext) -> None:
-    st.title(f"Executive view: {format_month(ctx.filters.month)}")
-    trends: list[pd.DataFrame] = []
-    for start in range(0, len(HEADLINES), CARDS_PER_ROW):
+    f = ctx.filters
+    st.title(f"Executive view: {describe_period(f.period, f.grain)}")
+    st.caption(
+        f"Changes {f.comparison_label}: coloured only when outside the 95 % interval "
+        "(docs/dashboard.md), grey otherwise; n = rows the value rests on."
+    )
+    headlines = [k for k in HEADLINES if ctx.has(k)]
+    trends: dict[str, pd.DataFrame] = {}
+    for start in range(0, len(headlines), CARDS_PER_ROW):
         columns = st.columns(CARDS_PER_ROW)
-        for headline, column in zip(
-            HEADLINES[start : start + CARDS_PER_ROW], columns, strict=False
-        ):
-            trends.append(_card(ctx, headline, column))
-    st.subheader(f"Trend, last {ctx.filters.trend_months} months")
-    trend = pd.concat(trends, ignore_index=True)
-    if trend.empty:
-        st.info("No monthly figures in this window.")
+        for name, column in zip(headlines[start : start + CARDS_PER_ROW], columns, strict=False):
+            with column:
+                trends[name] = widgets.kpi_card(ctx, name)
+
+    table = every_kpi_table(ctx)
+    st.subheader("Off target")
+    missed = table[table["status"] == "off target"] if not table.empty else table
+    if ctx.targets.empty:
+        st.info("No targets published (seed kpi_targets).")
+    elif missed.empty:
+        st.success("Every KPI with a target is on target this period.")
     else:
-        st.altair_chart(_trend_chart(trend))
-    with st.expander("Every KPI of the month (overall)"):
-        st.dataframe(data.kpi_month_overview(ctx.warehouse, ctx.filters.month), hide_index=True)
+        st.dataframe(
+            missed[["KPI", "value", "target", "n", "change", "significance"]],
+            hide_index=True,
+        )
+
+    st.subheader(f"Trend, last {f.trend_periods} {f.grain}s")
+    st.caption(widgets.TREND_KEY)
+    charts = [c for c in (widgets.trend_chart(ctx, k, trends[k]) for k in headlines) if c]
+    for start in range(0, len(charts), CHARTS_PER_ROW):
+        for chart, column in zip(
+            charts[start : start + CHARTS_PER_ROW], st.columns(CHARTS_PER_ROW), strict=False
+        ):
+            column.altair_chart(chart)
+    st.subheader("Every KPI")
+    st.dataframe(table, hide_index=True)

@@ -43,7 +43,11 @@ def render(ctx: PageContext) -> None:
         alt.Chart(top)
         .mark_bar()
         .encode(
-            x=alt.X("qos_exposure_30d:Q", title="severity-weighted incident hours, 30 days"),
+            x=alt.X(
+                "qos_exposure_30d:Q",
+                title="severity-weighted incident hours, 30 days (h)",
+                scale=alt.Scale(zero=True),
+            ),
             y=alt.Y("postal_code:N", sort="-x", title="postal area"),
             color=alt.Color(
                 "nps_gap:Q", title="NPS gap", scale=alt.Scale(scheme="redblue", domainMid=0)
@@ -62,4 +66,24 @@ def render(ctx: PageContext) -> None:
     )
     st.subheader(f"Most exposed areas (top {min(TOP_AREAS, len(top))})")
     st.altair_chart(chart)
-    st.dataframe(exposed, hide_index=True)
+    st.dataframe(
+        exposed.drop(columns=["is_exposed"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "postal_code": st.column_config.TextColumn("Postal area"),
+            "exposure_rank": st.column_config.NumberColumn("Rank", format="%d"),
+            "customers": st.column_config.NumberColumn("Customers", format="%d"),
+            "active_customers": st.column_config.NumberColumn("Active", format="%d"),
+            "incidents_30d": st.column_config.NumberColumn("Incidents 30d", format="%d"),
+            "qos_exposure_30d": st.column_config.NumberColumn("Exposure (h)", format="%.1f"),
+            "nps_answers": st.column_config.NumberColumn("NPS n", format="%d"),
+            "nps": st.column_config.NumberColumn("NPS", format="%.1f"),
+            "rest_nps": st.column_config.NumberColumn("NPS elsewhere", format="%.1f"),
+            "nps_gap": st.column_config.NumberColumn("NPS gap", format="%.1f"),
+            "csat_answers": st.column_config.NumberColumn("CSAT n", format="%d"),
+            "csat": st.column_config.NumberColumn("CSAT %", format="%.1f"),
+            "rest_csat": st.column_config.NumberColumn("CSAT % elsewhere", format="%.1f"),
+            "csat_gap": st.column_config.NumberColumn("CSAT gap", format="%.1f"),
+        },
+    )

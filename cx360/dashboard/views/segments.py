@@ -8,10 +8,11 @@ import streamlit as st
 
 from cx360.dashboard import data
 from cx360.dashboard.context import PageContext
-from cx360.dashboard.filters import ALL
-from cx360.dashboard.formatting import format_kpi, format_month
+from cx360.dashboard.filters import ALL, describe_period
+from cx360.dashboard.formatting import format_kpi
 
 PARETO_CUSTOMER_SHARE = 20.0  # percent of customers the 20/80 reading is taken at
+TIER_ORDER = ["top_20", "next_30", "rest"]  # customer_360.value_tier, most valuable first
 
 
 def _share_at(curve: pd.DataFrame, customer_share: float) -> float | None:
@@ -31,8 +32,16 @@ def _pareto_chart(curve: pd.DataFrame) -> alt.LayerChart:
         alt.Chart(curve)
         .mark_line()
         .encode(
-            x=alt.X("customer_share:Q", title="% of customers (by 12-month revenue, desc)"),
-            y=alt.Y("revenue_share:Q", title="% of 12-month revenue"),
+            x=alt.X(
+                "customer_share:Q",
+                title="customers, by 12-month revenue, largest first (%)",
+                scale=alt.Scale(domain=[0, 100]),
+            ),
+            y=alt.Y(
+                "revenue_share:Q",
+                title="cumulative 12-month revenue (%)",
+                scale=alt.Scale(domain=[0, 100]),
+            ),
             tooltip=[
                 alt.Tooltip("customer_share:Q", format=".1f"),
                 alt.Tooltip("revenue_share:Q", format=".1f"),
@@ -52,9 +61,15 @@ def _tiers_chart(tiers: pd.DataFrame) -> alt.Chart:
         alt.Chart(tiers)
         .mark_bar()
         .encode(
-            x=alt.X("revenue_12m:Q", title="12-month revenue"),
+            x=alt.X("revenue_12m:Q", title="12-month revenue (EUR)", scale=alt.Scale(zero=True)),
             y=alt.Y("segment:N", title=None),
-            color=alt.Color("value_tier:N", title="value tier"),
+            # One hue, darker = more valuable: no tier is drawn in an alarm colour.
+            color=alt.Color(
+                "value_tier:N",
+                title="value tier",
+                scale=alt.Scale(scheme="blues", reverse=True),
+                sort=TIER_ORDER,
+            ),
             tooltip=[
                 "segment",
                 "value_tier",
@@ -77,7 +92,9 @@ def render(ctx: PageContext) -> None:
     tiers = data.segment_value_tiers(ctx.warehouse, segment)
     curve = data.pareto_curve(ctx.warehouse, segment)
     top_share = _share_at(curve, PARETO_CUSTOMER_SHARE)
-    kpi = data.kpi_by_dimension(ctx.warehouse, "revenue_share_top20", "overall", ctx.filters.month)
+    f = ctx.filters
+    top20 = ctx.kpi("revenue_share_top20")
+    kpi = data.kpi_by_dimension(ctx.warehouse, "revenue_share_top20", "overall", f.period, f.grain)
 
     left, middle, right = st.columns(3)
     left.metric("Customers", f"{int(tiers['customers'].sum()):,}", border=True)
@@ -88,11 +105,13 @@ def render(ctx: PageContext) -> None:
         border=True,
     )
     right.metric(
-        f"Top 20 % revenue share, {format_month(ctx.filters.month)}",
-        format_kpi(kpi["value"].iloc[0] if not kpi.empty else None, "percent"),
-        help="fct_kpi revenue_share_top20 of the month (all customers)",
+        f"{top20.label}, {describe_period(f.period, f.grain)}",
+        format_kpi(kpi["value"].iloc[0] if not kpi.empty else None, top20.unit),
+        help=top20.help + " Revenue of the period, all customers.",
         border=True,
     )
+    if not kpi.empty:
+        right.caption(f"n = {int(kpi['sample_size'].iloc[0]):,} customers with revenue")
 
     chart_col, table_col = st.columns([3, 2])
     with chart_col:
@@ -108,9 +127,20 @@ def render(ctx: PageContext) -> None:
         tiers,
         hide_index=True,
         column_config={
-            "revenue_12m": st.column_config.NumberColumn("revenue 12m", format="%.0f"),
-            "avg_clv_historical": st.column_config.NumberColumn("avg CLV hist.", format="%.0f"),
-            "avg_clv_predicted": st.column_config.NumberColumn("avg CLV pred.", format="%.0f"),
-            "avg_churn_risk_score": st.column_config.NumberColumn("avg churn risk", format="%.1f"),
+            "segment": st.column_config.TextColumn("Segment"),
+            "value_tier": st.column_config.TextColumn("Value tier"),
+            "customers": st.column_config.NumberColumn("Customers", format="%d"),
+            "active_customers": st.column_config.NumberColumn("Active", format="%d"),
+            "revenue_12m": st.column_config.NumberColumn("Revenue 12m (EUR)", format="%.0f"),
+            "avg_clv_historical": st.column_config.NumberColumn(
+                "Avg CLV to date (EUR)", format="%.0f"
+            ),
+            "avg_clv_predicted": st.column_config.NumberColumn(
+                "Avg predicted CLV (EUR)", format="%.0f"
+            ),
+            "avg_churn_risk_score": st.column_config.NumberColumn(
+                "Avg churn risk (0-100)", format="%.1f"
+            ),
+            "high_risk_customers": st.column_config.NumberColumn("High risk", format="%d"),
         },
     )

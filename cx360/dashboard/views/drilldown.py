@@ -1,0 +1,85 @@
+"""Drill-down: the rows a KPI value rests on (survey answers, resolved tickets), for the
+period and cut chosen, next to the value and its n from marts.fct_kpi. Customer ids are shown
+hashed (sha256, first 16 hex digits) and no contact data is read; CSV export as elsewhere.
+
+Reached from the "rows behind it" link under a KPI card, which carries the KPI (its label:
+the selector binds labels), grain, period and cut in the URL, e.g.
+?kpi=Net+Promoter+Score&grain=month&period=2026-05&dimension=overall&value=all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from cx360.dashboard import data
+from cx360.dashboard.context import PageContext
+from cx360.dashboard.filters import OVERALL, describe_period, period_label
+from cx360.dashboard.formatting import format_count, format_kpi, to_safe_csv
+
+
+def render(ctx: PageContext) -> None:
+    f = ctx.filters
+    st.title(f"Drill-down: {describe_period(f.period, f.grain)}")
+    kpis = [k for k in data.DRILLDOWNS if ctx.has(k)]
+    if not kpis:
+        st.info("No KPI with a drill-down has figures at this grain.")
+        return
+    left, middle, right = st.columns(3)
+    kpi_name = (
+        left.selectbox(
+            "KPI",
+            kpis,
+            format_func=lambda k: ctx.kpi(k).label,
+            key="kpi",
+            bind="query-params",
+        )
+        or kpis[0]
+    )
+    dimensions = sorted(ctx.kpi_dimensions.get(kpi_name, frozenset({OVERALL})))
+    dimension = (
+        middle.selectbox(
+            "Cut by",
+            dimensions,
+            index=dimensions.index(OVERALL) if OVERALL in dimensions else 0,
+            key="dimension",
+            bind="query-params",
+        )
+        or OVERALL
+    )
+    cuts = data.kpi_by_dimension(ctx.warehouse, kpi_name, dimension, f.period, f.grain)
+    values = sorted(cuts["dimension_value"]) if not cuts.empty else ["all"]
+    value = right.selectbox("Value", values, key="value", bind="query-params") or values[0]
+    kpi = ctx.kpi(kpi_name)
+    row = cuts[cuts["dimension_value"] == value]
+    rows = data.drilldown_rows(ctx.warehouse, kpi_name, f.grain, f.period, dimension, value)
+    value_shown = None if row.empty or pd.isna(row["value"].iloc[0]) else row["value"].iloc[0]
+    sample = None if row.empty else row["sample_size"].iloc[0]
+    a, b, c = st.columns(3)
+    a.metric(kpi.label, format_kpi(value_shown, kpi.unit), help=kpi.help, border=True)
+    b.metric("n in fct_kpi", format_count(sample), border=True)
+    c.metric("Rows listed", f"{len(rows):,}", border=True)
+    cut = "overall" if dimension == OVERALL else f"{dimension} = {value}"
+    st.caption(
+        f"{cut}; {describe_period(f.period, f.grain)}. Customer ids are hashed; erased "
+        "customers have none. The rows listed are the rows the value counts."
+    )
+    if sample is not None and int(sample) != len(rows):
+        st.warning(
+            f"fct_kpi counts {int(sample):,} rows but {len(rows):,} are listed: the drill-down "
+            "rule and the KPI model disagree; report it to the data team."
+        )
+    st.download_button(
+        "Export CSV",
+        data=to_safe_csv(rows),
+        file_name=(
+            f"cx360_{kpi_name}_{period_label(f.period, f.grain)}_{dimension}_{value}_"
+            f"{dt.date.today().isoformat()}.csv"
+        ),
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    st.dataframe(rows, hide_index=True)
