@@ -1,9 +1,11 @@
 """The headline KPI summary (`cx360 kpi`, and the end of `cx360 run`).
 
 Reads the PUBLISHED warehouse (<warehouse>/cx360.duckdb, read-only): marts.fct_kpi for the
-values and marts.kpi_reporting_window for which month is the last full one. Shows each headline
-KPI over all the data, in the last full month, and the change against the month before, coloured
-by whether the change is good news for that KPI.
+values, marts.dim_kpi (the KPI registry) for each KPI's label, unit and direction, and
+marts.kpi_reporting_window for which month is the last full one. Shows each headline KPI over
+all the data, in the last full month, and the change against the month before, coloured by
+whether the change is good news for that KPI. A month whose fct_kpi row is not
+period_complete is marked partial and never compared as a full month.
 
     kpi_summary_rows(con)   -> list[KpiSummaryRow]   the data (for tests, the pipeline, BI exports)
     kpi_summary_table(con)  -> rich Table            the same, rendered
@@ -27,34 +29,41 @@ from cx360.warehouse import Warehouse
 
 @dataclass(frozen=True)
 class HeadlineKpi:
-    """A KPI the summary shows, and how to read it."""
+    """A KPI the summary shows, as the KPI registry (marts.dim_kpi) describes it."""
 
-    name: str  # kpi_name in fct_kpi
+    name: str  # kpi_name in fct_kpi and dim_kpi
     label: str
-    higher_is_better: bool
-    decimals: int = 1
+    unit: str
+    direction: str  # higher_is_better | lower_is_better | neutral
+
+    @property
+    def decimals(self) -> int:
+        return DECIMALS_BY_UNIT.get(self.unit, 1)
 
 
-# Order = display order. Names and formulas: docs/kpis.md.
-HEADLINE_KPIS: tuple[HeadlineKpi, ...] = (
-    HeadlineKpi("nps", "NPS", higher_is_better=True),
-    HeadlineKpi("csat", "CSAT", higher_is_better=True),
-    HeadlineKpi("ces", "Customer effort (CES)", higher_is_better=True, decimals=2),
-    HeadlineKpi("churn_rate", "Churn rate", higher_is_better=False, decimals=2),
-    HeadlineKpi("retention_rate", "Retention rate", higher_is_better=True, decimals=2),
-    HeadlineKpi("mttr_hours", "Mean time to resolution", higher_is_better=False),
-    HeadlineKpi("first_contact_resolution_rate", "First-contact resolution", True),
-    HeadlineKpi("complaint_rate", "Complaints per 1,000 customers", higher_is_better=False),
-    HeadlineKpi("referral_rate", "Referral rate", higher_is_better=True, decimals=2),
-    HeadlineKpi("cac", "Acquisition cost (CAC)", higher_is_better=False, decimals=2),
-    HeadlineKpi("clv_historical", "Historical CLV", higher_is_better=True, decimals=2),
-    HeadlineKpi("revenue_share_top20", "Revenue share of top 20 %", higher_is_better=False),
-    HeadlineKpi("active_customers", "Active customers", higher_is_better=True, decimals=0),
-    HeadlineKpi("new_customers", "New customers", higher_is_better=True, decimals=0),
-    HeadlineKpi("review_rating", "Review rating (1-5)", higher_is_better=True, decimals=2),
-    HeadlineKpi("employee_engagement", "Employee engagement", higher_is_better=True),
+# Which KPIs the summary shows, in display order. Labels, units and directions are the
+# registry's (seeds/kpi_registry.csv, published as marts.dim_kpi), never repeated here.
+HEADLINE_KPI_NAMES: tuple[str, ...] = (
+    "nps",
+    "csat",
+    "ces",
+    "churn_rate",
+    "retention_rate",
+    "mttr_hours",
+    "first_contact_resolution_rate",
+    "complaint_rate",
+    "referral_rate",
+    "cac",
+    "clv_historical",
+    "revenue_per_customer",
+    "revenue_share_top20",
+    "active_customers",
+    "new_customers",
+    "review_rating",
+    "employee_engagement",
 )
 
+DECIMALS_BY_UNIT = {"count": 0, "currency": 2, "score": 2, "percent": 2, "hours": 1, "points": 1}
 UNIT_SUFFIX = {"percent": " %", "hours": " h"}
 
 # Attribution rules of audit.stitching_match_rates, in precedence order (the matched ones
@@ -76,19 +85,26 @@ class KpiSummaryRow:
     overall: float | None  # grain all; None where the KPI has no such grain (churn, retention)
     last_month: float | None
     previous_month: float | None
+    # fct_kpi.period_complete of each month: a partial month (the as-of day inside it, or the
+    # KPI's data starting inside it) is shown as such and never compared as a full month
+    last_month_complete: bool | None = True
+    previous_month_complete: bool | None = True
 
     @property
     def change(self) -> float | None:
         if self.last_month is None or self.previous_month is None:
             return None
+        if not (self.last_month_complete and self.previous_month_complete):
+            return None
         return self.last_month - self.previous_month
 
     @property
     def is_improvement(self) -> bool | None:
-        """True when the change is good news for this KPI, None when unchanged or unknown."""
-        if not self.change:
+        """True when the change is good news for this KPI, None when unchanged, unknown or the
+        KPI has no good direction (neutral)."""
+        if not self.change or self.kpi.direction not in ("higher_is_better", "lower_is_better"):
             return None
-        return (self.change > 0) == self.kpi.higher_is_better
+        return (self.change > 0) == (self.kpi.direction == "higher_is_better")
 
 
 @dataclass(frozen=True)
@@ -109,34 +125,51 @@ def _reporting_window(
     return (found[0], found[1], found[2]) if found else (None, None, None)
 
 
+def load_headline_kpis(con: duckdb.DuckDBPyConnection) -> list[HeadlineKpi]:
+    """The headline KPIs with their label, unit and direction from marts.dim_kpi."""
+    records = con.execute(
+        "select kpi_name, label, unit, direction from marts.dim_kpi "
+        "where kpi_name in (select unnest(?::varchar[]))",
+        [list(HEADLINE_KPI_NAMES)],
+    ).fetchall()
+    registry = {
+        name: HeadlineKpi(name, label, unit, direction) for name, label, unit, direction in records
+    }
+    return [registry[name] for name in HEADLINE_KPI_NAMES if name in registry]
+
+
 def load_kpi_summary(con: duckdb.DuckDBPyConnection) -> KpiSummary:
     """The headline KPIs (overall dimension) from marts.fct_kpi of an open connection."""
     as_of, last_month, previous_month = _reporting_window(con)
-    names = [kpi.name for kpi in HEADLINE_KPIS]
+    kpis = load_headline_kpis(con)
     records = con.execute(
         """
-        select kpi_name, period_grain, period_start, value, unit
+        select kpi_name, period_grain, period_start, value, unit, period_complete
         from marts.fct_kpi
         where dimension_name = 'overall'
           and kpi_name in (select unnest(?::varchar[]))
           and (period_grain = 'all' or (period_grain = 'month' and period_start in (?, ?)))
         """,
-        [names, last_month, previous_month],
+        [[kpi.name for kpi in kpis], last_month, previous_month],
     ).fetchall()
     values: dict[tuple[str, str, dt.date | None], float | None] = {}
+    complete: dict[tuple[str, str, dt.date | None], bool | None] = {}
     units: dict[str, str] = {}
-    for kpi_name, grain, period_start, value, unit in records:
+    for kpi_name, grain, period_start, value, unit, period_complete in records:
         values[(kpi_name, grain, period_start)] = value
+        complete[(kpi_name, grain, period_start)] = period_complete
         units[kpi_name] = unit
     rows = [
         KpiSummaryRow(
             kpi=kpi,
-            unit=units.get(kpi.name),
+            unit=units.get(kpi.name, kpi.unit),
             overall=values.get((kpi.name, "all", None)),
             last_month=values.get((kpi.name, "month", last_month)),
             previous_month=values.get((kpi.name, "month", previous_month)),
+            last_month_complete=complete.get((kpi.name, "month", last_month)),
+            previous_month_complete=complete.get((kpi.name, "month", previous_month)),
         )
-        for kpi in HEADLINE_KPIS
+        for kpi in kpis
     ]
     return KpiSummary(as_of, last_month, previous_month, rows)
 
@@ -170,14 +203,16 @@ def kpi_summary_table(con: duckdb.DuckDBPyConnection) -> Table:
     table.add_column(f"vs {_month_label(summary.previous_month_start)}", justify="right")
     for row in summary.rows:
         style = {True: "green", False: "red", None: "dim"}[row.is_improvement]
+        partial = " (partial)" if row.last_month is not None and not row.last_month_complete else ""
         table.add_row(
             row.kpi.label,
             _format(row.overall, row),
-            _format(row.last_month, row),
+            _format(row.last_month, row) + partial,
             f"[{style}]{_format(row.change, row, signed=True)}[/{style}]",
         )
     table.caption = (
-        "green = better, red = worse for that KPI; — = no data (churn and retention are monthly)"
+        "green = better, red = worse for that KPI; — = no data (churn and retention are "
+        "monthly) or no full month to compare; (partial) = the KPI's data starts inside the month"
     )
     return table
 
@@ -230,7 +265,7 @@ def print_kpi_summary(warehouse: Warehouse, console: Console | None = None) -> i
     try:
         table = kpi_summary_table(con)
         stitching = stitching_table(con)
-    except duckdb.CatalogException as err:
+    except (duckdb.CatalogException, duckdb.BinderException) as err:
         raise Cx360Error(
             f"the published warehouse {warehouse.published_db} has no KPI tables ({err})",
             hint="rebuild and publish with `cx360 run`",

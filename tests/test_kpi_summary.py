@@ -14,6 +14,7 @@ from cx360.kpi_summary import kpi_summary_rows, kpi_summary_table, print_kpi_sum
 from cx360.warehouse import Warehouse
 
 MARCH, FEBRUARY = dt.date(2026, 3, 1), dt.date(2026, 2, 1)
+REGISTRY = Path(__file__).resolve().parents[1] / "seeds" / "kpi_registry.csv"
 
 
 def _publish(warehouse: Warehouse) -> None:
@@ -24,22 +25,33 @@ def _publish(warehouse: Warehouse) -> None:
             "create table marts.kpi_reporting_window as select date '2026-03-31' as as_of_date, "
             "date '2026-03-01' as last_full_month_start, date '2026-02-01' as previous_month_start"
         )
+        # the registry as dbt publishes it (seeds/kpi_registry.csv)
+        con.execute(
+            "create table marts.dim_kpi as select * from read_csv(?, header = true)",
+            [str(REGISTRY)],
+        )
         con.execute(
             "create table marts.fct_kpi (kpi_name varchar, period_grain varchar, "
             "period_start date, dimension_name varchar, dimension_value varchar, "
-            "numerator double, denominator double, value double, sample_size bigint, unit varchar)"
+            "numerator double, denominator double, value double, sample_size bigint, "
+            "unit varchar, period_complete boolean)"
         )
         rows = [
-            ("nps", "all", None, "overall", "all", 30.0, "score"),
-            ("nps", "month", MARCH, "overall", "all", 40.0, "score"),
-            ("nps", "month", FEBRUARY, "overall", "all", 25.0, "score"),
-            ("nps", "month", MARCH, "channel", "web", -99.0, "score"),  # not overall: ignored
-            ("churn_rate", "month", MARCH, "overall", "all", 2.0, "percent"),
-            ("churn_rate", "month", FEBRUARY, "overall", "all", 1.5, "percent"),
-            ("csat", "month", MARCH, "overall", "all", None, "percent"),  # denominator 0
+            ("nps", "all", None, "overall", "all", 30.0, "score", True),
+            ("nps", "month", MARCH, "overall", "all", 40.0, "score", True),
+            ("nps", "month", FEBRUARY, "overall", "all", 25.0, "score", True),
+            ("nps", "month", MARCH, "channel", "web", -99.0, "score", True),  # not overall
+            ("churn_rate", "month", MARCH, "overall", "all", 2.0, "percent", True),
+            ("churn_rate", "month", FEBRUARY, "overall", "all", 1.5, "percent", True),
+            ("csat", "month", MARCH, "overall", "all", None, "percent", True),  # denominator 0
+            # cac's spend data starts inside March: a partial month, not compared
+            ("cac", "month", MARCH, "overall", "all", 90.0, "currency", False),
+            ("cac", "month", FEBRUARY, "overall", "all", 10.0, "currency", True),
+            ("revenue_share_top20", "month", MARCH, "overall", "all", 60.0, "percent", True),
+            ("revenue_share_top20", "month", FEBRUARY, "overall", "all", 50.0, "percent", True),
         ]
         con.executemany(
-            "insert into marts.fct_kpi values (?, ?, ?, ?, ?, null, null, ?, 0, ?)", rows
+            "insert into marts.fct_kpi values (?, ?, ?, ?, ?, null, null, ?, 0, ?, ?)", rows
         )
 
 
@@ -54,6 +66,37 @@ def test_rows_take_overall_values_and_judge_the_change(tmp_path: Path) -> None:
     assert churn.overall is None  # churn is monthly only
     assert churn.change == pytest.approx(0.5) and churn.is_improvement is False  # up is bad
     assert csat.last_month is None and csat.change is None and csat.is_improvement is None
+
+
+def test_labels_and_directions_come_from_the_registry(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "wh")
+    _publish(warehouse)
+    with duckdb.connect(str(warehouse.published_db), read_only=True) as con:
+        con_rows = {row.kpi.name: row for row in kpi_summary_rows(con)}
+        registry = {
+            name: (label, unit, direction)
+            for name, label, unit, direction in con.execute(
+                "select kpi_name, label, unit, direction from marts.dim_kpi"
+            ).fetchall()
+        }
+    for name, row in con_rows.items():
+        assert (row.kpi.label, row.kpi.unit, row.kpi.direction) == registry[name]
+    # neutral: a change is shown but judged neither good nor bad
+    share = con_rows["revenue_share_top20"]
+    assert share.change == 10.0 and share.is_improvement is None
+
+
+def test_a_partial_month_is_not_compared_as_a_full_one(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "wh")
+    _publish(warehouse)
+    with duckdb.connect(str(warehouse.published_db), read_only=True) as con:
+        cac = {row.kpi.name: row for row in kpi_summary_rows(con)}["cac"]
+        table = kpi_summary_table(con)
+    assert cac.last_month == 90.0 and cac.last_month_complete is False
+    assert cac.change is None and cac.is_improvement is None
+    console = Console(width=200, record=True)
+    console.print(table)
+    assert "(partial)" in console.export_text()
 
 
 def test_table_renders_months_and_percentage_points(tmp_path: Path) -> None:

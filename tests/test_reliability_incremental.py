@@ -32,7 +32,7 @@ COMPARED = (
     "fct_survey_answers",
     "fct_revenue",
 )
-DECIMALS = 6  # doubles summed in another order may differ in the last bits
+DECIMALS = 6  # customer_360's doubles summed in another order may differ in the last bits
 
 
 def _daily_files(raw: Path) -> list[Path]:
@@ -85,11 +85,21 @@ def _comparable_select(con: duckdb.DuckDBPyConnection, catalog: str, table: str)
 @pytest.fixture(scope="module")
 def deliveries(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, Warehouse, str]:
     """(day-by-day warehouse, all-at-once warehouse, id of the ticket updated late)."""
-    root = tmp_path_factory.mktemp("three_days")
+    return _deliver(tmp_path_factory.mktemp("three_days"), customers=120, seed=31)
+
+
+@pytest.fixture(scope="module")
+def deliveries_3000(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, Warehouse, str]:
+    """The same three deliveries on a 3,000-customer daily-batch set (issue 13's must-show)."""
+    return _deliver(tmp_path_factory.mktemp("three_days_3000"), customers=3000, seed=13)
+
+
+def _deliver(root: Path, *, customers: int, seed: int) -> tuple[Warehouse, Warehouse, str]:
+    """Runs the three deliveries day by day into one warehouse and all at once into another."""
     generated = root / "generated"
     generate(
-        customers=120,
-        seed=31,
+        customers=customers,
+        seed=seed,
         out=generated,
         fmt="csv",
         months=6,
@@ -161,6 +171,28 @@ def test_day_by_day_equals_all_at_once(
     assert rows > 0
     assert only_daily == [], f"{len(only_daily)} row(s) only in the day-by-day {table}"
     assert only_once == [], f"{len(only_once)} row(s) only in the all-at-once {table}"
+
+
+def test_fct_kpi_identical_without_tolerance_on_3000_customers(
+    deliveries_3000: tuple[Warehouse, Warehouse, str],
+) -> None:
+    """fct_kpi of the incremental runs and of a full build: EXCEPT ALL both ways on every
+    column as stored, no rounding (kpi_facts sums exact decimals, so no last-digit noise)."""
+    day_by_day, all_at_once, _ = deliveries_3000
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{day_by_day.published_db}' as daily (read_only)")
+        con.execute(f"attach '{all_at_once.published_db}' as once (read_only)")
+        (rows,) = con.execute("select count(*) from once.marts.fct_kpi").fetchone()
+        (customers,) = con.execute("select count(*) from once.marts.customer_360").fetchone()
+        daily, once = "select * from daily.marts.fct_kpi", "select * from once.marts.fct_kpi"
+        only_daily = con.execute(f"{daily} except all {once}").fetchall()
+        only_once = con.execute(f"{once} except all {daily}").fetchall()
+    finally:
+        con.close()
+    assert customers >= 2900 and rows > 1000, (customers, rows)
+    assert only_daily == [], f"{len(only_daily)} fct_kpi row(s) only in the day-by-day run"
+    assert only_once == [], f"{len(only_once)} fct_kpi row(s) only in the full build"
 
 
 def test_late_and_updated_tickets_are_current(

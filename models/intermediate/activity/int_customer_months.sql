@@ -203,6 +203,12 @@ customer_month_states as (
         evaluated_months.is_complete_month,
         coverage_at_start.customer_id is not null as active_at_month_start,
         coverage_at_end.customer_id is not null as active_at_month_end,
+        -- churned in the month (kpis.md churn's L), the one definition every model reads:
+        -- active on its first day, not once it is over
+        (
+            coverage_at_start.customer_id is not null
+            and coverage_at_end.customer_id is null
+        ) as churned_in_month,
         evaluated_months.acquisition_month = evaluated_months.month_start as acquired_in_month
 
     from evaluated_months

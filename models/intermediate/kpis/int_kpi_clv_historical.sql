@@ -22,7 +22,7 @@ customer_month_revenue as (
     select
         customer_id,
         month_start,
-        sum(amount_reporting) as revenue
+        sum({{ cx360_exact('amount_reporting') }}) as revenue
     from revenue_lines
     group by customer_id, month_start
 ),

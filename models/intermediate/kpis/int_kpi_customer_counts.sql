@@ -16,7 +16,7 @@ events as (
         segment,
         {{ kpi_flag('active_at_month_end') }} as active,
         {{ kpi_flag('acquired_in_month') }} as acquired,
-        {{ kpi_flag('active_at_month_start and not active_at_month_end') }} as churned
+        {{ kpi_flag('churned_in_month') }} as churned
     from customer_months
 ),
 

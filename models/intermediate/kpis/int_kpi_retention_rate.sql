@@ -10,7 +10,7 @@ events as (
         month_start as period_at,
         segment,
         value_tier,
-        {{ kpi_flag('active_at_month_start and active_at_month_end') }} as kpi_numerator,
+        {{ kpi_flag('active_at_month_start and not churned_in_month') }} as kpi_numerator,
         {{ kpi_flag('active_at_month_start') }} as kpi_denominator,
         {{ kpi_flag('active_at_month_start') }} as kpi_sample
     from customer_months

@@ -18,7 +18,7 @@ customer_revenue_{{ grain }} as (
     select
         customer_id,
         {{ kpi_period_start(grain, 'revenue_at') }} as period_start,
-        sum(amount_reporting) as revenue
+        sum({{ cx360_exact('amount_reporting') }}) as revenue
     from revenue_lines
     group by
         customer_id{% if grain != 'all' %},

@@ -19,21 +19,12 @@ converted as (
         spend.category,
         spend.amount,
         spend.currency,
-        case
-            when spend.currency = '{{ var("reporting_currency") }}' then 1.0
-            else fx_rate_periods.rate_to_reporting
-        end as rate_to_reporting,
+        {{ rate_to_reporting('spend.currency', 'fx_rate_periods') }} as rate_to_reporting,
         spend._batch_name,
         spend._source_row
     from spend
     left join fx_rate_periods
-        on
-            spend.currency = fx_rate_periods.currency
-            and spend.spend_date >= fx_rate_periods.valid_from
-            and (
-                fx_rate_periods.valid_until is null
-                or spend.spend_date < fx_rate_periods.valid_until
-            )
+        on {{ fx_rate_applies('fx_rate_periods', 'spend.currency', 'spend.spend_date') }}
 ),
 
 final as (

@@ -7,7 +7,6 @@
     int_revenue_lines keeps the rows without a reason; the audit quarantine models the others.
 -#}
 
-{%- set reporting_currency = var('reporting_currency') -%}
 
 with
 
@@ -84,10 +83,8 @@ converted as (
         revenue_candidates.revenue_at,
         revenue_candidates.amount,
         revenue_candidates.currency,
-        case
-            when revenue_candidates.currency = '{{ reporting_currency }}' then 1.0
-            else fx_rate_periods.rate_to_reporting
-        end as rate_to_reporting,
+        {{ rate_to_reporting('revenue_candidates.currency', 'fx_rate_periods') }}
+            as rate_to_reporting,
         revenue_candidates.channel,
         revenue_candidates.referral_id,
         crm_customers.customer_id is not null as is_known_customer,
@@ -98,14 +95,11 @@ converted as (
     left join crm_customers
         on revenue_candidates.customer_id = crm_customers.customer_id
     left join fx_rate_periods
-        on
-            revenue_candidates.currency = fx_rate_periods.currency
-            and revenue_candidates.currency != '{{ reporting_currency }}'
-            and cast(revenue_candidates.revenue_at as date) >= fx_rate_periods.valid_from
-            and (
-                fx_rate_periods.valid_until is null
-                or cast(revenue_candidates.revenue_at as date) < fx_rate_periods.valid_until
-            )
+        on {{ fx_rate_applies(
+            'fx_rate_periods',
+            'revenue_candidates.currency',
+            'cast(revenue_candidates.revenue_at as date)'
+        ) }}
 
 ),
 

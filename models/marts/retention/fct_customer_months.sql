@@ -40,7 +40,7 @@ select
     cast(active_at_month_start as boolean) as active_at_month_start,
     cast(active_at_month_end as boolean) as active_at_month_end,
     cast(acquired_in_month as boolean) as acquired_in_month,
-    cast(active_at_month_start and not active_at_month_end as boolean) as churned_in_month,
+    cast(churned_in_month as boolean) as churned_in_month,
     cast(is_complete_month as boolean) as is_complete_month
 
 from customer_months
