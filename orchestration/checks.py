@@ -34,6 +34,16 @@ VOLUME_CHECK = "gx_volume_anomaly"
 PUBLISH_FRESHNESS = timedelta(hours=26)
 
 
+def _failed(asset_key: AssetKey, check_name: str, message: str) -> AssetCheckResult:
+    return AssetCheckResult(
+        asset_key=asset_key,
+        check_name=check_name,
+        passed=False,
+        severity=AssetCheckSeverity.ERROR,
+        description=message[:2000],
+    )
+
+
 def _result(outcome: SuiteOutcome | None, asset_key: AssetKey, check_name: str) -> AssetCheckResult:
     if outcome is None:
         return AssetCheckResult(
@@ -76,10 +86,14 @@ def gx_raw_checks(
     """Contract and volume suites on every batch under audit (validated once, then recorded)."""
     report = validate_raw(cx360.warehouse, context.run.run_id)
     by_suite = {(o.suite, o.asset): o for o in report.outcomes}
+    losses = {loss.table: loss.describe() for loss in report.losses}
     for table in load_contract():
         key = raw_asset_key(table)
         yield _result(by_suite.get((f"raw.{table}", f"raw.{table}")), key, RAW_CONTRACT_CHECK)
-        yield _result(by_suite.get((f"volume.{table}", f"volume.{table}")), key, VOLUME_CHECK)
+        if table in losses:  # landing's loss check (cx360/landing/loss.py) fails the volume check
+            yield _failed(key, VOLUME_CHECK, losses[table])
+        else:
+            yield _result(by_suite.get((f"volume.{table}", f"volume.{table}")), key, VOLUME_CHECK)
 
 
 def _mart_check(table: str) -> AssetChecksDefinition:
@@ -88,6 +102,8 @@ def _mart_check(table: str) -> AssetChecksDefinition:
     @asset_check(asset=asset_key, name=f"gx_{table}", blocking=True)
     def _check(context: AssetCheckExecutionContext, cx360: Cx360Resource) -> AssetCheckResult:
         report = validate_marts(cx360.warehouse, context.run.run_id, tables=[table])
+        if report.blocking:  # the mart guard (cx360/mart_guard.py), whatever was accepted
+            return _failed(asset_key, f"gx_{table}", "\n".join(report.blocking))
         if not report.outcomes:  # spark: nothing to validate with GX
             return AssetCheckResult(passed=True, metadata={"note": "; ".join(report.notes)})
         return _result(report.outcomes[0], asset_key, f"gx_{table}")

@@ -36,6 +36,7 @@ from cx360.contract import load_contract
 from cx360.dashboard.formatting import FORMULA_PREFIXES, to_safe_csv
 from cx360.errors import ContractError
 from cx360.landing import land
+from cx360.landing.casting import contract_ranges
 from cx360.warehouse import Warehouse
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
@@ -45,7 +46,13 @@ CONTRACT = load_contract()
 # support_tickets has required and optional strings, timestamps and an int: every casting rule.
 TABLE = CONTRACT["support_tickets"]
 BATCH_DIR = TABLE.name
-LANDING_REASON_CODES = {"unparseable_line", "missing_required", "invalid_type"}
+RANGES = contract_ranges(TABLE.name)  # reopen_count >= 0
+LANDING_REASON_CODES = {
+    "unparseable_line",
+    "missing_required",
+    "invalid_type",
+    "value_out_of_range",
+}
 SEED_REASON_CODES = {
     row["reason_code"]
     for row in csv.DictReader(
@@ -99,12 +106,22 @@ class Cell:
     text: str
     valid: bool  # False: landing must quarantine the record because of this cell
     nulled: bool = False  # a bad optional value: the record lands with this field NULL
+    reason: str = "invalid_type"  # why it is nulled
 
 
-def _bad_cell(column: str, text: str) -> Cell:
+def _bad_cell(column: str, text: str, reason: str = "invalid_type") -> Cell:
     """A key or required column quarantines the record; an optional one only the field."""
     row_level = TABLE.column(column).required or column in TABLE.key
-    return Cell(text, not row_level, nulled=not row_level)
+    return Cell(text, not row_level, nulled=not row_level, reason=reason)
+
+
+def _int_cell(column: str, text: str) -> Cell:
+    """A valid int, or one outside the column's contract range (value_out_of_range)."""
+    low, high = RANGES.get(column, (None, None))
+    value = int(text)
+    if (low is not None and value < low) or (high is not None and value > high):
+        return _bad_cell(column, text, "value_out_of_range")
+    return Cell(text, True)
 
 
 def _cell(column: str) -> st.SearchStrategy[Cell]:
@@ -115,7 +132,7 @@ def _cell(column: str) -> st.SearchStrategy[Cell]:
         empty = st.just(Cell("", not spec.required))
         return st.one_of(good, good, bad, empty)
     if spec.type == "int":
-        good = st.sampled_from(VALID_INTS).map(lambda t: Cell(t, True))
+        good = st.sampled_from(VALID_INTS).map(lambda t: _int_cell(column, t))
         bad = st.sampled_from(INVALID_INTS).map(lambda t: _bad_cell(column, t))
         return st.one_of(good, good, bad, st.just(Cell("", True)))
     assert spec.type == "string", f"no strategy for {spec.type}"
@@ -304,7 +321,7 @@ def test_broken_csv_batches_land_without_loss(landing: Landing, batch: BatchFile
         [name],
     )
     expected = sorted(
-        (number, column, "invalid_type")
+        (number, column, cell.reason)
         for number, record in enumerate(batch.records, start=1)
         if record.valid
         for column, cell in record.cells.items()
