@@ -26,9 +26,10 @@ class ExitCode(IntEnum):
 
 
 class Cx360Error(Exception):
-    """An error the user can act on. `hint` says what to do next."""
+    """An error the user can act on. `hint` says what to do next. Unless a subclass says
+    otherwise it is bad input or usage (exit 2): a name, folder or option to correct."""
 
-    exit_code = ExitCode.FAILED
+    exit_code = ExitCode.BAD_INPUT
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)

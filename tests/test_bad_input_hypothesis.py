@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -242,8 +243,18 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Landing]:
     (raw / BATCH_DIR).mkdir()
     (raw / BATCH_DIR / "seed.csv").write_text(",".join(TABLE.column_names) + "\n")
     result = Landing(raw, Warehouse(root / "wh"))
-    land(raw, result.warehouse, progress=False)  # every other table once; later runs skip them
-    yield result
+    # Files here are whole when landed: no settle window per example (it is tested in
+    # tests/test_batch_discovery.py).
+    saved = os.environ.get("CX360_SETTLE_SECONDS")
+    os.environ["CX360_SETTLE_SECONDS"] = "0"
+    try:
+        land(raw, result.warehouse, progress=False)  # every other table once; later runs skip
+        yield result
+    finally:
+        if saved is None:
+            os.environ.pop("CX360_SETTLE_SECONDS", None)
+        else:
+            os.environ["CX360_SETTLE_SECONDS"] = saved
 
 
 def _ledger(landing: Landing, batch: str) -> tuple[int, int, int]:
@@ -279,10 +290,17 @@ def _assert_conserved(landing: Landing, batch: str) -> tuple[int, int, int]:
 @PROFILE
 @given(batch=batch_files())
 def test_broken_csv_batches_land_without_loss(landing: Landing, batch: BatchFile) -> None:
-    name = landing.write(batch.content())
+    content = batch.content()
+    name = landing.write(content)
     report = land(landing.raw, landing.warehouse, progress=False)
     entry = report.table(TABLE.name)
     assert entry.balanced
+    if content and not content.endswith((b"\n", b"\r")):
+        # cut mid-line: an incomplete file waits, unlanded and named (docs/operations.md)
+        ledger = "select 1 from audit.landed_batches where batch_name = ?"
+        assert landing.query(ledger, [name]) == []
+        assert any(w.startswith(f"skipped {name}: incomplete") for w in report.warnings)
+        return
 
     read, accepted, quarantined = _assert_conserved(landing, name)
     assert read <= len(batch.records)
@@ -396,7 +414,6 @@ def test_parquet_with_wrong_types_lands_without_loss(
     [
         (b"", (0, 0, 0)),  # empty file
         ((",".join(TABLE.column_names) + "\n").encode(), (0, 0, 0)),  # header only
-        (",".join(TABLE.column_names).encode(), (0, 0, 0)),  # header only, no newline
         (b"\xef\xbb\xbf", (0, 0, 0)),  # a BOM and nothing else
     ],
 )
@@ -407,6 +424,13 @@ def test_empty_and_header_only_files_land_as_zero_rows(
     report = land(landing.raw, landing.warehouse, progress=False)
     assert _assert_conserved(landing, name) == expected
     assert report.table(TABLE.name).balanced
+
+
+def test_a_header_without_its_newline_is_incomplete_and_waits(landing: Landing) -> None:
+    name = landing.write(",".join(TABLE.column_names).encode())
+    report = land(landing.raw, landing.warehouse, progress=False)
+    assert landing.query("select 1 from audit.landed_batches where batch_name = ?", [name]) == []
+    assert f"skipped {name}: incomplete, does not end in a newline" in "\n".join(report.warnings)
 
 
 def test_a_line_over_the_reader_limit_is_quarantined_with_its_reason(landing: Landing) -> None:

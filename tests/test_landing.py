@@ -310,6 +310,7 @@ def test_missing_column_is_a_contract_error_and_writes_nothing(tmp_path: Path) -
     drop = header.index("currency")  # ... and one file lacks a contract column
     (raw / "billing_orders.csv").write_text(
         "\n".join(",".join(f for i, f in enumerate(line.split(",")) if i != drop) for line in text)
+        + "\n"
     )
     with pytest.raises(ContractError) as caught:
         land(raw, warehouse, progress=False)

@@ -186,10 +186,17 @@ def incomplete_reason(path: Path, fmt: str) -> str | None:
             with gzip.open(path, "rb") as handle:
                 while chunk := handle.read(_HASH_CHUNK):
                     last = chunk[-1:]
-        except (EOFError, OSError, zlib.error) as err:
+        except (EOFError, zlib.error) as err:  # cut short; not gzip at all fails the header read
             return f"not a whole gzip stream ({err})"
+        except OSError:
+            return None
     else:
         with path.open("rb") as handle:
+            start = handle.read(3)
+            if start[:2] in _UTF16_BOMS:
+                return None  # not UTF-8 at all: the header check says so
+            if start == b"\xef\xbb\xbf" and size == 3:
+                return None  # a BOM and nothing else: an empty file
             handle.seek(size - 1)
             last = handle.read(1)
     if last and last not in (b"\n", b"\r"):
