@@ -21,6 +21,8 @@ import pytest
 from cx360.clv import backtest_clv, build_at
 from cx360.warehouse import PROJECT_DIR, Warehouse
 
+pytestmark = pytest.mark.slow  # a dbt build, and one more for the CLV back-test
+
 CUSTOMERS = 400
 BIN = Path(sys.executable).parent
 STITCHING_RULES = {"customer_id", "email", "phone", "ambiguous", "unmatched", "unknown_customer"}

@@ -96,9 +96,15 @@ def postgres_kpis(
 
 
 @pytest.fixture(scope="module")
-def spark_kpis(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+def spark_warehouse(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     warehouse = Warehouse(tmp_path_factory.mktemp("spark"), "spark")
     _refresh(raw_dir, warehouse)
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def spark_kpis(spark_warehouse: Warehouse) -> pd.DataFrame:
+    warehouse = spark_warehouse
     # read in a child process: the Derby metastore admits one JVM at a time, held until exit
     out = warehouse.root / "fct_kpi.parquet"
     code = textwrap.dedent(
@@ -174,3 +180,20 @@ def test_the_comparison_notices_a_difference(duckdb_kpis: pd.DataFrame) -> None:
     changed = changed.drop(index=changed.index[-1] if changed.index[-1] != row else 0)
     problems = _differences(duckdb_kpis, changed, "changed")
     assert len(problems) == 2
+
+
+def test_spark_runs_the_marts_suites(spark_warehouse: Warehouse) -> None:
+    """The marts suites gate Spark too (read from the marts' parquet files)."""
+    con = duckdb.connect(str(spark_warehouse.landing_db), read_only=True)
+    try:
+        rows = con.execute(
+            "select suite_name, bool_and(success), count(*) from audit.validation_results "
+            "where suite_name like 'marts.%' group by 1 order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert [(suite, passed) for suite, passed, _ in rows] == [
+        ("marts.customer_360", True),
+        ("marts.fct_kpi", True),
+    ]
+    assert all(count > 1 for *_, count in rows)
