@@ -61,13 +61,13 @@ def off_target(kpi: Kpi, value: float | None, target: float | None) -> bool | No
     return value < target if kpi.direction == "higher_is_better" else value > target
 
 
-def kpi_rows(ctx: PageContext, kpi_name: str, cut: Cut) -> pd.DataFrame:
-    """The KPI's rows for the trend window and the compared period."""
+def kpi_rows(ctx: PageContext, kpi_name: str | list[str], cut: Cut) -> pd.DataFrame:
+    """The KPI's (or KPIs') rows for the trend window and the compared period."""
     f = ctx.filters
     first = min(f.first_trend_period, f.compared_period)
     return data.kpi_series(
         ctx.warehouse,
-        [kpi_name],
+        [kpi_name] if isinstance(kpi_name, str) else kpi_name,
         cut.dimension_name,
         cut.dimension_value,
         grain=f.grain,
@@ -183,7 +183,9 @@ def trend_chart(ctx: PageContext, kpi_name: str, rows: pd.DataFrame) -> alt.Laye
         alt.Tooltip("sample_size:Q", title="n", format=","),
         alt.Tooltip("status:N", title="sample"),
     ]
-    line = alt.Chart(window).mark_line(color=LINE).encode(x=x, y=y)
+    # A faint connector: the points carry the meaning (blue = a measurement), so swings
+    # between values resting on too few rows do not draw a bold line.
+    line = alt.Chart(window).mark_line(color="#c9ced6").encode(x=x, y=y)
     points = (
         alt.Chart(window)
         .mark_point(filled=True, size=50)

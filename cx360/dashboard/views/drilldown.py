@@ -82,4 +82,8 @@ def render(ctx: PageContext) -> None:
         icon=":material/download:",
         on_click="ignore",
     )
-    st.dataframe(rows, hide_index=True)
+    # Shown with readable headers; the export keeps the mart's column names.
+    st.dataframe(
+        rows.rename(columns=lambda c: c.replace("_", " ").capitalize()),
+        hide_index=True,
+    )

@@ -9,7 +9,7 @@ import streamlit as st
 
 from cx360.dashboard import widgets
 from cx360.dashboard.context import PageContext
-from cx360.dashboard.filters import choose_cut, describe_period
+from cx360.dashboard.filters import Cut, choose_cut, describe_period
 from cx360.dashboard.formatting import MISSING, format_count, format_delta, format_kpi
 
 CARDS_PER_ROW = 4
@@ -34,13 +34,18 @@ HEADLINES = (
 def every_kpi_table(ctx: PageContext) -> pd.DataFrame:
     """One readable row per KPI fct_kpi has at the grain: value, n, change and its verdict,
     target and status. Text, formatted per unit: no snake_case, no None, no 4 decimals."""
+    names = [n for n in sorted(ctx.kpi_grains, key=lambda k: ctx.kpi(k).label) if ctx.has(n)]
+    cuts = {n: choose_cut(ctx.kpi_dimensions.get(n, frozenset()), ctx.filters) for n in names}
+    # One query per cut (not per KPI): the page reruns on every interaction.
+    by_cut: dict[Cut, list[str]] = {}
+    for name, cut in cuts.items():
+        by_cut.setdefault(cut, []).append(name)
+    series = {cut: widgets.kpi_rows(ctx, group, cut) for cut, group in by_cut.items()}
     rows = []
-    for name in sorted(ctx.kpi_grains, key=lambda k: ctx.kpi(k).label):
-        if not ctx.has(name):
-            continue
-        kpi = ctx.kpi(name)
-        cut = choose_cut(ctx.kpi_dimensions.get(name, frozenset()), ctx.filters)
-        state = widgets.card_state(ctx, name, widgets.kpi_rows(ctx, name, cut), cut)
+    for name in names:
+        kpi, cut = ctx.kpi(name), cuts[name]
+        frame = series[cut]
+        state = widgets.card_state(ctx, name, frame[frame["kpi_name"] == name], cut)
         status = {True: "off target", False: "on target", None: ""}[state.off_target]
         rows.append(
             {
@@ -94,4 +99,4 @@ def render(ctx: PageContext) -> None:
         ):
             column.altair_chart(chart)
     st.subheader("Every KPI")
-    st.dataframe(table, hide_index=True)
+    st.dataframe(table, hide_index=True, height=35 * (len(table) + 1) + 3)
