@@ -37,6 +37,28 @@ def _add_warehouse_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_run_settings(parser: argparse.ArgumentParser) -> None:
+    """The dbt vars of one refresh (cx360.run_settings); unset = dbt_project.yml's default."""
+    from cx360.run_settings import BUSINESS_MODELS
+
+    parser.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="the 'today' of every as-of rule (default: last day with activity in the data)",
+    )
+    parser.add_argument(
+        "--reporting-currency",
+        metavar="CUR",
+        help="ISO code every amount is converted to (default EUR; other currencies need fx_rates)",
+    )
+    parser.add_argument(
+        "--business-model",
+        choices=BUSINESS_MODELS,
+        help="which CLV/activity model customers follow (default auto: contract holders the "
+        "contractual one, the others the purchase model; docs/clv.md)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cx360",
@@ -94,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--raw-dir", type=Path, required=True, help="raw folder (see the contract)")
     _add_warehouse_options(run)
+    _add_run_settings(run)
 
     accept = sub.add_parser(
         "accept",
@@ -203,9 +226,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "run":
         from cx360.pipeline import run_pipeline
+        from cx360.run_settings import RunSettings
         from cx360.warehouse import Warehouse
 
-        return run_pipeline(args.raw_dir, Warehouse(args.warehouse_dir, args.target))
+        settings = RunSettings.parse(args.as_of, args.reporting_currency, args.business_model)
+        return run_pipeline(
+            args.raw_dir, Warehouse(args.warehouse_dir, args.target), settings=settings
+        )
     if args.command == "accept":
         from cx360.validation import accept_batch
         from cx360.warehouse import Warehouse

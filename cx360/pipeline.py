@@ -1,10 +1,11 @@
-"""The refresh, write-audit-publish: land -> validate raw -> dbt build -> validate marts ->
-publish -> summary.
+"""The refresh, write-audit-publish: land -> validate raw -> fit the purchase model -> dbt build
+-> validate marts -> publish -> summary.
 
 The one implementation: `cx360 run` calls run_pipeline(); the Dagster assets in orchestration/
-call the same step functions (land_step, validate_raw, validate_marts, publish) one asset at a
-time. Every failure stops the run before publish, so the published warehouse BI reads only ever
-changes to a fully validated build.
+call the same step functions (land_step, validate_raw, fit_purchase_model_step,
+validate_marts, publish) one asset at a time. RunSettings (--as-of, --reporting-currency,
+--business-model) reach every dbt invocation as vars. Every failure stops the run before
+publish, so the published warehouse BI reads only ever changes to a fully validated build.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from cx360.dbt_runner import DbtBuildResult, dbt_build
 from cx360.errors import BuildError, Cx360Error
 from cx360.kpi_summary import print_kpi_summary
 from cx360.publish import publish
+from cx360.purchase_model import fit_purchase_model_step
+from cx360.run_settings import RunSettings
 from cx360.validation import (
     ValidationReport,
     data_docs_dir,
@@ -160,12 +163,17 @@ class _Steps:
 
 
 def _run(
-    raw_dir: Path, warehouse: Warehouse, run_id: str, progress: bool, console: Console
+    raw_dir: Path,
+    warehouse: Warehouse,
+    run_id: str,
+    progress: bool,
+    console: Console,
+    settings: RunSettings,
 ) -> None:
     from cx360.reporting import print_landing_report
 
     console.rule(f"cx360 run {run_id} ({warehouse.target}, {warehouse.root})")
-    steps = _Steps(console, total=5)
+    steps = _Steps(console, total=6)
     steps.start("land")
     landing_report = land_step(raw_dir, warehouse, progress=progress)
 
@@ -176,8 +184,18 @@ def _run(
         console.print(f"    {len(raw_report.outcomes)} suite run(s), passed: {raw_report.passed}")
         check_raw(raw_report, warehouse)
 
+        steps.start("fit the purchase model (BG/NBD + Gamma-Gamma, docs/clv.md)")
+        fit = fit_purchase_model_step(
+            warehouse, settings.dbt_vars(), echo=lambda line: _echo(console, f"    {line}")
+        )
+        _echo(console, f"    {fit.describe()}")
+
         steps.start("dbt build")
-        build = dbt_build(warehouse, echo=lambda line: _echo(console, f"    {line}"))
+        build = dbt_build(
+            warehouse,
+            extra_args=settings.dbt_args(),
+            echo=lambda line: _echo(console, f"    {line}"),
+        )
         record_dbt_results(warehouse, run_id, build.test_outcomes())
         check_build(build)
 
@@ -205,8 +223,33 @@ def _run(
     # The summary: what landed (and was quarantined) per table, then the headline KPIs.
     console.rule("summary")
     print_landing_report(landing_report, console=console)
+    _echo(console, f"purchase model: {fit.describe()}")
+    for note in absent_table_notes(landing_report):
+        _echo(console, note)
     if warehouse.target == "duckdb":
         print_kpi_summary(warehouse, console=console)
+
+
+# What each optional table feeds: said in the summary when the table was never delivered.
+OPTIONAL_TABLE_USES = {
+    "crm_contracts": "contract coverage and contractual CLV (all customers: purchase model)",
+    "billing_invoices": "invoice revenue",
+    "billing_orders": "order revenue and the purchase model",
+    "survey_definitions": "survey KPIs (nps, csat, ces, loyalty_index, pillar_score): NULL",
+    "survey_responses": "survey KPIs (nps, csat, ces, loyalty_index, pillar_score): NULL",
+    "support_tickets": "ticket KPIs (mttr_hours, first_response_hours, complaint_rate...): NULL",
+    "interactions": "interactions_90d, preferred_channel, last_interaction_at: NULL",
+}
+
+
+def absent_table_notes(landing_report: LandingReport) -> list[str]:
+    """One line per optional table that holds no row, saying what is NULL because of it."""
+    notes = []
+    for table in landing_report.tables:
+        use = OPTIONAL_TABLE_USES.get(table.table)
+        if use and table.batches_loaded == 0 and table.batches_skipped == 0:
+            notes.append(f"no {table.table} delivered: {use}")
+    return notes
 
 
 def run_pipeline(
@@ -216,13 +259,14 @@ def run_pipeline(
     run_id: str | None = None,
     progress: bool = True,
     console: Console | None = None,
+    settings: RunSettings | None = None,
 ) -> int:
     """The whole refresh. Returns the process exit status: 0 published, 1 a step failed
     (message says which and where to look), 2 bad input (e.g. contract error)."""
     console = console or Console()
     run_id = run_id or new_run_id()
     try:
-        _run(Path(raw_dir), warehouse, run_id, progress, console)
+        _run(Path(raw_dir), warehouse, run_id, progress, console, settings or RunSettings())
     except StepFailed as err:
         console.print(f"[bold red]cx360 run: {err.step} failed[/bold red]; nothing was published")
         _echo(console, str(err))

@@ -90,8 +90,12 @@ class ColumnSql:
         return self.column.required or self.column.type != "string"
 
 
-def column_sql(column: Column, source_type: str) -> ColumnSql:
-    """Expressions for `column`, read from `s."<name>"` of DuckDB type `source_type`."""
+def column_sql(column: Column, source_type: str | None) -> ColumnSql:
+    """Expressions for `column`, read from `s."<name>"` of DuckDB type `source_type`; None when
+    the file does not carry this (optional) column: it lands as NULL."""
+    if source_type is None:
+        absent = f"cast(null as {column.duckdb_type})"
+        return ColumnSql(column, absent, "cast(null as varchar)", True)
     ref = f"s.{quote_ident(column.name)}"
     is_text = source_type.upper() in TEXT_TYPES
     if column.type == "string":
@@ -154,4 +158,5 @@ def problem_sql(columns: list[ColumnSql]) -> ProblemSql:
 
 
 def table_columns_sql(table: Table, source_types: dict[str, str]) -> list[ColumnSql]:
-    return [column_sql(col, source_types[col.name]) for col in table.columns]
+    # discovery lets a file leave out optional columns (never required ones)
+    return [column_sql(col, source_types.get(col.name)) for col in table.columns]
