@@ -4,6 +4,7 @@ the options are declared here, once, and the work is done in the module named pe
     cx360 generate   synthetic raw data per the landing contract      (cx360.generate)
     cx360 land       land a raw folder into the warehouse's raw schema (cx360.landing)
     cx360 run        land, build, validate, publish, summarise        (cx360.pipeline)
+    cx360 backtest   predicted vs actual purchases, revenue, P(alive)  (cx360.backtest)
     cx360 kpi        headline KPI summary from the published warehouse (cx360.kpi_summary)
     cx360 accept     let a batch that a blocking check rejected through   (cx360.validation)
     cx360 ui         Dagster web UI + daemon over the same pipeline        (orchestration)
@@ -117,6 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--raw-dir", type=Path, required=True, help="raw folder (see the contract)")
     _add_warehouse_options(run)
     _add_run_settings(run)
+
+    backtest = sub.add_parser(
+        "backtest",
+        help="back-test predicted CLV: build a copy at --as-of, compare with what followed",
+        description="Build a copy of a landed DuckDB warehouse with the as-of day pinned to T, "
+        "then score each customer's predicted purchases, revenue and P(alive) against the "
+        "--horizon-months after T, next to naive and constant baselines (docs/clv.md).",
+    )
+    backtest.add_argument(
+        "--warehouse-dir", type=Path, default=Path("warehouse"), help="a landed warehouse"
+    )
+    backtest.add_argument("--horizon-months", type=int, required=True, help="H, months after T")
+    _add_run_settings(backtest)
 
     accept = sub.add_parser(
         "accept",
@@ -233,6 +247,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_pipeline(
             args.raw_dir, Warehouse(args.warehouse_dir, args.target), settings=settings
         )
+    if args.command == "backtest":
+        from cx360.backtest import backtest
+        from cx360.run_settings import RunSettings
+        from cx360.warehouse import Warehouse
+
+        settings = RunSettings.parse(args.as_of, args.reporting_currency, args.business_model)
+        result = backtest(
+            Warehouse(args.warehouse_dir), settings, args.horizon_months, echo=lambda _: None
+        )
+        print(result.markdown())
+        return 0
     if args.command == "accept":
         from cx360.validation import accept_batch
         from cx360.warehouse import Warehouse

@@ -31,6 +31,8 @@ from cx360.warehouse import PROJECT_DIR, PostgresSettings, Warehouse
 
 SCHEMA = "purchase_model"
 SUMMARY_MODEL = "int_customer_purchase_summary"
+# where the step reads the summary and writes its tables (Spark: not yet, docs/clv.md)
+FITTED_TARGETS = ("duckdb", "postgres")
 # Below this many repeat buyers the four BG/NBD parameters are not identified well enough.
 MIN_REPEAT_BUYERS = 20
 WEEKS_PER_MONTH = 52.0 / 12.0
@@ -260,6 +262,14 @@ def fit_purchase_model_step(
     warehouse: Warehouse, dbt_vars: dict[str, object] | None = None, *, echo=print
 ) -> FitResult:
     """The refresh step: dbt builds the purchase summary, then fit_and_store()."""
+    if warehouse.target not in FITTED_TARGETS:
+        return FitResult(
+            None,
+            0,
+            0,
+            note=f"not fitted on {warehouse.target} (DuckDB and Postgres only, docs/clv.md): "
+            "purchase predictions are NULL, purchase customers use the one-off buyer rule",
+        )
     from cx360.dbt_runner import dbt_build
 
     # cautious: only the tests whose parents are all built here (the rest run in the build)

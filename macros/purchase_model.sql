@@ -4,8 +4,10 @@
     on its own, without the refresh's fit step, still builds; the predictions are then NULL).
 -#}
 {% macro cx360_purchase_predictions() %}
+    {#- source() outside `execute` so the lineage (and Dagster) sees the dependency -#}
+    {%- set declared = source('purchase_model', 'customer_predictions') -%}
     {%- set relation = adapter.get_relation(
-        database=target.database, schema='purchase_model', identifier='customer_predictions'
+        database=declared.database, schema=declared.schema, identifier=declared.identifier
     ) if execute else none -%}
     {%- if relation is not none -%}
         select
@@ -30,11 +32,12 @@
 
 {#- The fitted BG/NBD parameters {r, alpha, a, b} of the last fit, or none (not fitted). -#}
 {% macro cx360_bgnbd_parameters() %}
+    {%- set declared = source('purchase_model', 'parameters') -%}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set relation = adapter.get_relation(
-        database=target.database, schema='purchase_model', identifier='parameters'
+        database=declared.database, schema=declared.schema, identifier=declared.identifier
     ) -%}
     {%- if relation is none -%}
         {{ return(none) }}

@@ -24,7 +24,7 @@ RAW_SUFFIXES = (".csv", ".parquet")
 refresh_job = define_asset_job(
     name="cx360_refresh",
     selection=AssetSelection.all(),
-    description="land -> validate raw -> dbt build -> validate marts -> publish",
+    description="land -> validate raw -> purchase model -> dbt build -> validate marts -> publish",
     tags=WAREHOUSE_WRITE_TAG,
 )
 
