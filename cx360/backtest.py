@@ -98,6 +98,8 @@ class BacktestResult:
     purchases: list[Score] = field(default_factory=list)
     revenue: list[Score] = field(default_factory=list)
     auc_p_alive: float | None = None
+    auc_p_alive_repeat: float | None = None
+    auc_expected_purchases: float | None = None
     auc_churn_risk: float | None = None
 
     def markdown(self) -> str:
@@ -122,8 +124,11 @@ class BacktestResult:
         lines.append("")
         for label, value in (
             ("AUC of P(alive) for 'bought again in the horizon'", self.auc_p_alive),
+            ("the same, repeat buyers only (x > 0)", self.auc_p_alive_repeat),
+            ("AUC of expected purchases for 'bought again in the horizon'",
+             self.auc_expected_purchases),
             ("AUC of churn_risk_score for 'no revenue in the horizon'", self.auc_churn_risk),
-        ):
+        ):  # fmt: skip
             lines.append(f"- {label}: {'n/a' if value is None else f'{value:.3f}'}")
         return "\n".join(lines)
 
@@ -263,7 +268,12 @@ def measure(build_db: Path, horizon_months: int) -> BacktestResult:
             score(NAIVE, p_naive, p_actual),
             score(CONSTANT, np.full(len(p_actual), p_naive.mean()), p_actual),
         ]
-        result.auc_p_alive = auc(frame.loc[purchase, "p_alive"].to_numpy(float), p_actual > 0)
+        p_alive = frame.loc[purchase, "p_alive"].to_numpy(float)
+        result.auc_p_alive = auc(p_alive, p_actual > 0)
+        # BG/NBD holds every customer without a repeat purchase alive (P = 1): rank those apart
+        repeat = frame.loc[purchase, "frequency"].to_numpy(float) > 0
+        result.auc_p_alive_repeat = auc(p_alive[repeat], p_actual[repeat] > 0)
+        result.auc_expected_purchases = auc(p_model, p_actual > 0)
     r_actual = frame["actual_revenue"].to_numpy(float)
     r_naive = frame["naive_revenue"].to_numpy(float)
     result.revenue = [

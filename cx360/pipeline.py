@@ -22,7 +22,7 @@ from cx360.dbt_runner import DbtBuildResult, dbt_build
 from cx360.errors import BuildError, Cx360Error
 from cx360.kpi_summary import print_kpi_summary
 from cx360.publish import publish
-from cx360.purchase_model import fit_purchase_model_step
+from cx360.purchase_model import describe_business_model, fit_purchase_model_step
 from cx360.run_settings import RunSettings
 from cx360.validation import (
     ValidationReport,
@@ -223,6 +223,8 @@ def _run(
     # The summary: what landed (and was quarantined) per table, then the headline KPIs.
     console.rule("summary")
     print_landing_report(landing_report, console=console)
+    if warehouse.target == "duckdb":
+        _echo(console, describe_business_model(warehouse, settings.business_model))
     _echo(console, f"purchase model: {fit.describe()}")
     for note in absent_table_notes(landing_report):
         _echo(console, note)

@@ -258,6 +258,28 @@ def fit_and_store(warehouse: Warehouse, dbt_vars: dict[str, object] | None = Non
     return FitResult(as_of, len(summary), repeat_buyers, parameters)
 
 
+def describe_business_model(warehouse: Warehouse, setting: str | None) -> str:
+    """One line for the run summary: the business model the data shows (or the setting)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    try:
+        counts = dict(
+            con.execute(
+                "select follows, count(*) from intermediate.int_customer_business_model group by 1"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    contract, purchase = counts.get("contract", 0), counts.get("purchase", 0)
+    detected = "mixed" if contract and purchase else "subscription" if contract else "transactional"
+    source = f"--business-model {setting}" if setting and setting != "auto" else "detected"
+    return (
+        f"business model: {setting if source != 'detected' else detected} ({source}): "
+        f"{contract:,} customers on the contractual model, {purchase:,} on the purchase model"
+    )
+
+
 def fit_purchase_model_step(
     warehouse: Warehouse, dbt_vars: dict[str, object] | None = None, *, echo=print
 ) -> FitResult:

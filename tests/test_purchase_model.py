@@ -75,6 +75,9 @@ def order_only_run(
         warehouse.root,
     )
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
+    # the summary says what the data is and what is missing
+    assert "business model: transactional (detected): 0 customers on the contractual" in done.stdout
+    assert "no support_tickets delivered" in done.stdout
     yield warehouse
 
 
