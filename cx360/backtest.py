@@ -127,7 +127,8 @@ class BacktestResult:
             ("the same, repeat buyers only (x > 0)", self.auc_p_alive_repeat),
             ("AUC of expected purchases for 'bought again in the horizon'",
              self.auc_expected_purchases),
-            ("AUC of churn_risk_score for 'no revenue in the horizon'", self.auc_churn_risk),
+            ("AUC of churn_risk_score (active customers) for 'no revenue in the horizon'",
+             self.auc_churn_risk),
         ):  # fmt: skip
             lines.append(f"- {label}: {'n/a' if value is None else f'{value:.3f}'}")
         return "\n".join(lines)
@@ -282,9 +283,12 @@ def measure(build_db: Path, horizon_months: int) -> BacktestResult:
         score(CONSTANT, np.full(len(r_actual), r_naive.mean()), r_actual),
         score("all zero", np.zeros(len(r_actual)), r_actual),
     ]
-    risk = frame["churn_risk_score"]
-    if risk.notna().any():
-        result.auc_churn_risk = auc(risk.fillna(0).to_numpy(float), r_actual <= 0)
+    # the score exists for active customers only: rank those (a missing score is not "low")
+    scored = frame["churn_risk_score"].notna().to_numpy()
+    if scored.any():
+        result.auc_churn_risk = auc(
+            frame.loc[scored, "churn_risk_score"].to_numpy(float), r_actual[scored] <= 0
+        )
     return result
 
 
