@@ -203,8 +203,9 @@ def _write(warehouse: Warehouse, params: pd.DataFrame, predictions: pd.DataFrame
             columns = ", ".join(f"{c} {_postgres_type(c, str(t))}" for c, t in frame.dtypes.items())
             cur.execute(f"drop table if exists {SCHEMA}.{name}")
             cur.execute(f"create table {SCHEMA}.{name} ({columns})")
+            # plain Python values: psycopg2 cannot adapt numpy scalars such as numpy.bool_
             rows = [
-                tuple(None if pd.isna(v) else v for v in row)
+                tuple(None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in row)
                 for row in frame.itertuples(index=False)
             ]
             psycopg2.extras.execute_values(cur, f"insert into {SCHEMA}.{name} values %s", rows)
