@@ -6,6 +6,7 @@ the options are declared here, once, and the work is done in the module named pe
     cx360 inspect    guess a raw folder's settings file, list its problems (cx360.landing.inspect)
     cx360 land       land a raw folder into the warehouse's raw schema (cx360.landing)
     cx360 run        land, build, validate, publish, summarise        (cx360.pipeline)
+    cx360 backtest   predicted vs actual purchases, revenue, P(alive)  (cx360.backtest)
     cx360 kpi        headline KPI summary from the published warehouse (cx360.kpi_summary)
     cx360 accept     let a batch that a blocking check rejected through   (cx360.validation)
     cx360 ui         Dagster web UI + daemon over the same pipeline        (orchestration)
@@ -36,6 +37,28 @@ def _add_warehouse_options(parser: argparse.ArgumentParser) -> None:
         choices=TARGETS,
         default="duckdb",
         help="engine dbt builds on (default: duckdb)",
+    )
+
+
+def _add_run_settings(parser: argparse.ArgumentParser) -> None:
+    """The dbt vars of one refresh (cx360.run_settings); unset = dbt_project.yml's default."""
+    from cx360.run_settings import BUSINESS_MODELS
+
+    parser.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="the 'today' of every as-of rule (default: last day with activity in the data)",
+    )
+    parser.add_argument(
+        "--reporting-currency",
+        metavar="CUR",
+        help="ISO code every amount is converted to (default EUR; other currencies need fx_rates)",
+    )
+    parser.add_argument(
+        "--business-model",
+        choices=BUSINESS_MODELS,
+        help="which CLV/activity model customers follow (default auto: contract holders the "
+        "contractual one, the others the purchase model; docs/clv.md)",
     )
 
 
@@ -114,6 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--raw-dir", type=Path, required=True, help="raw folder (see the contract)")
     _add_warehouse_options(run)
+    _add_run_settings(run)
+
+    backtest = sub.add_parser(
+        "backtest",
+        help="back-test predicted CLV: build a copy at --as-of, compare with what followed",
+        description="Build a copy of a landed DuckDB warehouse with the as-of day pinned to T, "
+        "then score each customer's predicted purchases, revenue and P(alive) against the "
+        "--horizon-months after T, next to naive and constant baselines (docs/clv.md).",
+    )
+    backtest.add_argument(
+        "--warehouse-dir", type=Path, default=Path("warehouse"), help="a landed warehouse"
+    )
+    backtest.add_argument("--horizon-months", type=int, required=True, help="H, months after T")
+    _add_run_settings(backtest)
 
     accept = sub.add_parser(
         "accept",
@@ -243,15 +280,28 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "run":
         from cx360.lease import new_run_id, warehouse_lease
+        from cx360.run_settings import RunSettings
         from cx360.warehouse import Warehouse
 
+        settings = RunSettings.parse(args.as_of, args.reporting_currency, args.business_model)
         warehouse = Warehouse(args.warehouse_dir, args.target)
         run_id = new_run_id()
         # The lease first: a second run exits at once, before the pipeline's slow imports.
         with warehouse_lease(warehouse.root, run_id):
             from cx360.pipeline import run_pipeline
 
-            return run_pipeline(args.raw_dir, warehouse, run_id=run_id)
+            return run_pipeline(args.raw_dir, warehouse, run_id=run_id, settings=settings)
+    if args.command == "backtest":
+        from cx360.backtest import backtest
+        from cx360.run_settings import RunSettings
+        from cx360.warehouse import Warehouse
+
+        settings = RunSettings.parse(args.as_of, args.reporting_currency, args.business_model)
+        result = backtest(
+            Warehouse(args.warehouse_dir), settings, args.horizon_months, echo=lambda _: None
+        )
+        print(result.markdown())
+        return 0
     if args.command == "accept":
         from cx360.lease import new_run_id, warehouse_lease
         from cx360.validation import accept_batch

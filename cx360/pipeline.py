@@ -1,18 +1,19 @@
-"""The refresh, write-audit-publish: land -> validate raw -> dbt build -> validate marts ->
-publish -> summary.
+"""The refresh, write-audit-publish: land -> validate raw -> fit the purchase model -> dbt build
+-> validate marts -> publish -> summary.
 
 The one implementation: STEPS is the ordered step list `cx360 run` executes (run_pipeline());
 the Dagster assets in orchestration/ call the same step functions (land_step, validate_raw,
-record_build, validate_marts, publish) one asset at a time, under the same warehouse lease
-(cx360/lease.py). Every failure stops the run before publish, so the published warehouse BI
-reads only ever changes to a fully validated build.
+fit_purchase_model_step, record_build, validate_marts, publish) one asset at a time, under the
+same warehouse lease (cx360/lease.py). RunSettings (--as-of, --reporting-currency,
+--business-model) reach every dbt invocation as vars. Every failure stops the run before
+publish, so the published warehouse BI reads only ever changes to a fully validated build.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ from cx360.errors import (
 from cx360.kpi_summary import print_kpi_summary
 from cx360.lease import new_run_id, warehouse_lease
 from cx360.publish import publish
+from cx360.purchase_model import FitResult, describe_business_model, fit_purchase_model_step
+from cx360.run_settings import RunSettings
 from cx360.validation import (
     ValidationReport,
     data_docs_dir,
@@ -143,6 +146,8 @@ class RunState:
     progress: bool = True
     gx_context: Any = None
     landing_report: LandingReport | None = None
+    settings: RunSettings = field(default_factory=RunSettings)
+    purchase_fit: FitResult | None = None
     published: bool = False
 
 
@@ -169,8 +174,21 @@ def _validate_raw(state: RunState) -> None:
     check_raw(report, state.warehouse)
 
 
+def _fit_purchase_model(state: RunState) -> None:
+    state.purchase_fit = fit_purchase_model_step(
+        state.warehouse,
+        state.settings.dbt_vars(),
+        echo=lambda line: _echo(state.console, f"    {line}"),
+    )
+    _echo(state.console, f"    {state.purchase_fit.describe()}")
+
+
 def _build(state: RunState) -> None:
-    build = dbt_build(state.warehouse, echo=lambda line: _echo(state.console, f"    {line}"))
+    build = dbt_build(
+        state.warehouse,
+        extra_args=state.settings.dbt_args(),
+        echo=lambda line: _echo(state.console, f"    {line}"),
+    )
     record_build(state.warehouse, state.run_id, build)
 
 
@@ -206,6 +224,11 @@ def _publish(state: RunState) -> None:
 STEPS: tuple[Step, ...] = (
     Step("land", "land", _land),
     Step("raw validation", "validate landed batches (contract + volume suites)", _validate_raw),
+    Step(
+        "purchase model",
+        "fit the purchase model (BG/NBD + Gamma-Gamma, docs/clv.md)",
+        _fit_purchase_model,
+    ),
     Step("dbt build", "dbt build", _build),
     Step("marts validation", "validate marts", _validate_marts),
     Step("publish", "publish", _publish),
@@ -255,8 +278,36 @@ def _run(state: RunState, steps: Sequence[Step]) -> None:
     console.rule("summary")
     if state.landing_report is not None:
         print_landing_report(state.landing_report, console=console)
+        for note in absent_table_notes(state.landing_report):
+            _echo(console, note)
+    if warehouse.target == "duckdb":
+        _echo(console, describe_business_model(warehouse, state.settings.business_model))
+    if state.purchase_fit is not None:
+        _echo(console, f"purchase model: {state.purchase_fit.describe()}")
     if warehouse.target == "duckdb" and state.published:
         print_kpi_summary(warehouse, console=console)
+
+
+# What each optional table feeds: said in the summary when the table was never delivered.
+OPTIONAL_TABLE_USES = {
+    "crm_contracts": "contract coverage and contractual CLV (all customers: purchase model)",
+    "billing_invoices": "invoice revenue",
+    "billing_orders": "order revenue and the purchase model",
+    "survey_definitions": "survey KPIs (nps, csat, ces, loyalty_index, pillar_score): NULL",
+    "survey_responses": "survey KPIs (nps, csat, ces, loyalty_index, pillar_score): NULL",
+    "support_tickets": "ticket KPIs (mttr_hours, first_response_hours, complaint_rate...): NULL",
+    "interactions": "interactions_90d, preferred_channel, last_interaction_at: NULL",
+}
+
+
+def absent_table_notes(landing_report: LandingReport) -> list[str]:
+    """One line per optional table that holds no row, saying what is NULL because of it."""
+    notes = []
+    for table in landing_report.tables:
+        use = OPTIONAL_TABLE_USES.get(table.table)
+        if use and table.batches_loaded == 0 and table.batches_skipped == 0:
+            notes.append(f"no {table.table} delivered: {use}")
+    return notes
 
 
 def run_pipeline(
@@ -267,12 +318,15 @@ def run_pipeline(
     progress: bool = True,
     console: Console | None = None,
     steps: Sequence[Step] = STEPS,
+    settings: RunSettings | None = None,
 ) -> int:
     """The whole refresh under the warehouse lease. Returns the process exit status
     (cx360.errors.ExitCode, the table of docs/operations.md)."""
     console = console or Console()
     run_id = run_id or new_run_id()
-    state = RunState(Path(raw_dir), warehouse, run_id, console, progress)
+    state = RunState(
+        Path(raw_dir), warehouse, run_id, console, progress, settings=settings or RunSettings()
+    )
     try:
         with warehouse_lease(warehouse.root, run_id):
             _run(state, steps)

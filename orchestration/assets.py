@@ -37,6 +37,7 @@ from cx360.dbt_runner import REFRESH_BUILD_ARGS, DbtBuildResult, read_run_result
 from cx360.errors import resource_errors
 from cx360.pipeline import land_step, record_build
 from cx360.publish import publish
+from cx360.purchase_model import fit_purchase_model_step
 from orchestration.dbt_project import cx360_dbt_project
 from orchestration.resources import Cx360Resource
 
@@ -138,6 +139,35 @@ def land_raw_batches(
     )
 
 
+@multi_asset(
+    specs=[
+        AssetSpec(
+            AssetKey(["purchase_model", name]),
+            group_name="purchase_model",
+            deps=[raw_asset_key(t) for t in ("crm_customers", "crm_contracts", "billing_orders")],
+        )
+        for name in ("parameters", "customer_predictions")
+    ],
+    name="fit_purchase_model",
+    retry_policy=DBT_RETRIES,
+    op_tags=WAREHOUSE_WRITE_TAG,
+)
+def fit_purchase_model(
+    context: AssetExecutionContext, cx360: Cx360Resource
+) -> Iterator[MaterializeResult]:
+    """BG/NBD + Gamma-Gamma on the purchase summary (the step of `cx360 run`, docs/clv.md)."""
+    hold_lease(context, cx360)
+    cx360.export_dbt_env()
+    fit = fit_purchase_model_step(
+        cx360.warehouse, cx360.settings.dbt_vars(), echo=lambda line: context.log.debug(line)
+    )
+    context.log.info(fit.describe())
+    metadata: dict[str, Any] = {"customers": fit.customers, "repeat_buyers": fit.repeat_buyers}
+    metadata.update({k: MetadataValue.float(v) for k, v in fit.parameters.items()})
+    yield MaterializeResult(asset_key=AssetKey(["purchase_model", "parameters"]), metadata=metadata)
+    yield MaterializeResult(asset_key=AssetKey(["purchase_model", "customer_predictions"]))
+
+
 @dbt_assets(
     manifest=cx360_dbt_project().manifest_path,
     project=cx360_dbt_project(),
@@ -154,7 +184,7 @@ def cx360_dbt_models(
     cx360.export_dbt_env()
     target_path = cx360.warehouse.build_db.parent / "dagster_target" / context.run.run_id[:8]
     invocation = dbt.cli(
-        ["build", *REFRESH_BUILD_ARGS],
+        ["build", *REFRESH_BUILD_ARGS, *cx360.settings.dbt_args()],
         context=context,
         target_path=target_path,
         raise_on_error=False,

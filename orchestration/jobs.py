@@ -34,7 +34,7 @@ def release_lease_on_failure(context: HookContext) -> None:
 refresh_job = define_asset_job(
     name="cx360_refresh",
     selection=AssetSelection.all(),
-    description="land -> validate raw -> dbt build -> validate marts -> publish",
+    description="land -> validate raw -> purchase model -> dbt build -> validate marts -> publish",
     tags=WAREHOUSE_WRITE_TAG,
     # All steps in the run worker's process: the warehouse lease names that pid, and the lease
     # of a run whose process died is recognised as stale (cx360/lease.py).

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
+from cx360.run_settings import RunSettings
 from cx360.settings import setting
 from cx360.warehouse import PROJECT_DIR, Warehouse
 
@@ -21,11 +22,20 @@ def _from_project(path: str) -> str:
 
 
 class Cx360Resource(ConfigurableResource):
-    """The raw folder landed from and the warehouse written to."""
+    """The raw folder landed from, the warehouse written to, and the run settings of
+    `cx360 run --as-of --reporting-currency --business-model` (empty = project default; set
+    them in a run's config under resources.cx360.config)."""
 
     raw_dir: str
     warehouse_dir: str
     target: str = "duckdb"
+    as_of_date: str = ""
+    reporting_currency: str = ""
+    business_model: str = ""
+
+    @property
+    def settings(self) -> RunSettings:
+        return RunSettings.parse(self.as_of_date, self.reporting_currency, self.business_model)
 
     @property
     def warehouse(self) -> Warehouse:

@@ -182,7 +182,14 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> BenchResult:
 def test_benchmark_runs_every_stage_and_the_lower_bound_agrees(bench: BenchResult) -> None:
     assert bench.full is not None and bench.incremental is not None
     names = [s.name for s in bench.full.stages]
-    assert names == ["land", "validate raw", "dbt build", "validate marts", "publish"]
+    assert names == [
+        "land",
+        "validate raw",
+        "purchase model",
+        "dbt build",
+        "validate marts",
+        "publish",
+    ]
     assert all(s.seconds > 0 for s in bench.full.stages)
     assert bench.incremental.rows_landed > 0 and bench.last_day_files > 0
     assert bench.full.rows_landed + bench.incremental.rows_landed <= bench.raw_rows

@@ -23,7 +23,13 @@ from cx360.reporting import print_landing_report
 from cx360.warehouse import Warehouse
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
-from landing_raw import csv_text, valid_rows, write_table_csv, write_valid_raw  # noqa: E402
+from landing_raw import (  # noqa: E402
+    DEFAULT_TABLES,
+    csv_text,
+    valid_rows,
+    write_table_csv,
+    write_valid_raw,
+)
 
 CONTRACT = load_contract()
 CUSTOMERS = CONTRACT["crm_customers"]
@@ -202,7 +208,7 @@ def test_every_contract_table_exists_after_landing(tmp_path: Path) -> None:
     landed = {r[0] for r in _query(warehouse, "select table_name from information_schema.tables")}
     assert set(CONTRACT) <= landed
     for name, table in CONTRACT.items():
-        expected = 3 if not table.optional else 0
+        expected = 3 if table.name in DEFAULT_TABLES else 0
         assert _query(warehouse, f"select count(*) from raw.{name}")[0][0] == expected
     columns = [r[0] for r in _query(warehouse, "describe raw.crm_customers")]
     assert columns == [*CUSTOMERS.column_names, "_batch_name", "_source_row", "_loaded_at"]
@@ -283,18 +289,55 @@ def test_day_by_day_equals_all_at_once(tmp_path: Path) -> None:
     load_times = ("_loaded_at", "landed_at", "quarantined_at")
     assert _snapshot(incremental, ignore=load_times) == _snapshot(at_once, ignore=load_times)
     assert _query(at_once, "select count(*) from audit.landing_quarantine")[0][0] == 1
-    assert report.total.batches_loaded == len([t for t in CONTRACT.values() if not t.optional])
+    assert report.total.batches_loaded == len(DEFAULT_TABLES)
 
 
 def test_missing_required_table_is_a_contract_error(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     write_valid_raw(raw)
-    (raw / "crm_contracts.csv").unlink()
+    (raw / "crm_customers.csv").unlink()
     warehouse = Warehouse(tmp_path / "wh")
-    with pytest.raises(ContractError, match="crm_contracts") as caught:
+    with pytest.raises(ContractError, match="crm_customers") as caught:
         land(raw, warehouse, progress=False)
     assert caught.value.hint
     assert not warehouse.landing_db.exists()  # raised before anything was written
+
+
+def test_a_revenue_source_is_required(tmp_path: Path) -> None:
+    """Orders or invoices, either is enough; without both the folder is refused."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    (raw / "billing_orders.csv").unlink()
+    (raw / "billing_invoices.csv").unlink()
+    with pytest.raises(ContractError, match="billing_orders or billing_invoices"):
+        land(raw, Warehouse(tmp_path / "wh"), progress=False)
+
+
+def test_customers_and_orders_alone_land_with_absent_optional_columns_null(
+    tmp_path: Path,
+) -> None:
+    """An order-only folder: every other table is an empty table of the contract's shape, and
+    optional columns left out of a file land as NULL (status, channel: not in the header)."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    for path in raw.iterdir():
+        if path.stem not in ("crm_customers", "billing_orders"):
+            path.unlink()
+    text = (raw / "billing_orders.csv").read_text().splitlines()
+    header = text[0].split(",")
+    keep = [i for i, name in enumerate(header) if name not in ("status", "channel")]
+    (raw / "billing_orders.csv").write_text(
+        "\n".join(",".join(f for i, f in enumerate(line.split(",")) if i in keep) for line in text)
+    )
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+    assert report.table("billing_orders").rows_accepted == len(text) - 1
+    assert _query(warehouse, "select count(*) from raw.crm_contracts")[0][0] == 0
+    nulls = _query(
+        warehouse,
+        "select count(*), count(status), count(channel), count(currency) from raw.billing_orders",
+    )[0]
+    assert nulls == (len(text) - 1, 0, 0, len(text) - 1)
 
 
 def test_missing_column_is_a_contract_error_and_writes_nothing(tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def test_clean_run_publishes(run: Run) -> None:
     status, output = run()
 
     assert status == 0, output
-    assert "5/5 publish" in output and "NPS" in output  # the summary ends with the KPIs
+    assert "6/6 publish" in output and "NPS" in output  # the summary ends with the KPIs
     wh = run.warehouse
     con = duckdb.connect(str(wh.published_db), read_only=True)
     try:
@@ -164,7 +164,7 @@ def test_mostly_bad_batch_blocks_publish(run: Run) -> None:
     assert "volume.support_tickets" in output and "volume.interactions" in output
     assert f"support_tickets/{BAD_TICKETS}" in output  # the offending batch is named
     assert "cx360 accept" in output and "data_docs" in output  # where to look, the way out
-    assert "3/5 dbt build" not in output  # stopped before building anything
+    assert "4/6 dbt build" not in output  # stopped before building anything
     assert sha256(wh.published_db) == before
 
     # nothing changed, so the next run is blocked again: a failed batch stays under audit

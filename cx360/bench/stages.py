@@ -1,8 +1,9 @@
 """One timed refresh: the pipeline's own steps (cx360.pipeline), one stopwatch per stage.
 
 Same steps, same order, same checks as `cx360 run` (pipeline._run): land -> validate raw ->
-dbt build -> validate marts -> publish, so what is timed is what users run. dbt's output goes
-to a log file instead of the console; the per-model timings come from its run_results.json.
+purchase model -> dbt build -> validate marts -> publish, so what is timed is what users run.
+dbt's output goes to a log file instead of the console; the per-model timings come from its
+run_results.json.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cx360.bench.memory import PeakMemorySampler
 from cx360.dbt_runner import dbt_build, dbt_paths
 from cx360.pipeline import check_marts, check_raw, land_step, new_run_id, record_build
 from cx360.publish import publish
+from cx360.purchase_model import fit_purchase_model_step
 from cx360.validation import new_context, validate_marts, validate_raw
 from cx360.warehouse import Warehouse
 
@@ -112,6 +114,9 @@ def timed_refresh(
     with clock.stage("validate raw"):
         context = new_context(warehouse)
         check_raw(validate_raw(warehouse, run_id, context=context), warehouse)
+
+    with clock.stage("purchase model"), dbt_log.open("a", encoding="utf-8") as log:
+        fit_purchase_model_step(warehouse, echo=lambda line: log.write(line + "\n"))
 
     with clock.stage("dbt build"), dbt_log.open("a", encoding="utf-8") as log:
         log.write(f"\n===== {label} ({run_id})\n")

@@ -139,14 +139,18 @@ class ColumnSql:
 
 def column_sql(
     column: Column,
-    source_type: str,
+    source_type: str | None,
     settings: SourceSettings = DEFAULT_SETTINGS,
     *,
     row_level: bool | None = None,
     value_range: tuple[float | None, float | None] | None = None,
 ) -> ColumnSql:
-    """Expressions for `column`, read from `s."<name>"` of DuckDB type `source_type`.
-    `row_level` defaults to the column being required."""
+    """Expressions for `column`, read from `s."<name>"` of DuckDB type `source_type`; None when
+    the file does not carry this (optional) column: it lands as NULL. `row_level` defaults to
+    the column being required."""
+    if source_type is None:
+        absent = f"cast(null as {column.duckdb_type})"
+        return ColumnSql(column, absent, "cast(null as varchar)", True, row_level=False)
     ref = f"s.{quote_ident(column.name)}"
     is_text = source_type.upper() in TEXT_TYPES
     if column.type == "string":
@@ -271,7 +275,8 @@ def table_columns_sql(
     return [
         column_sql(
             col,
-            source_types[col.name],
+            # discovery lets a file leave out optional columns (never required ones)
+            source_types.get(col.name),
             settings,
             row_level=col.required or col.name in table.key,
             value_range=ranges.get(col.name),

@@ -278,6 +278,10 @@ def batch_fingerprint(
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+# At least one of these must be delivered (raw_contract.yml, header).
+REVENUE_SOURCES = ("billing_orders", "billing_invoices")
+
+
 def discover(
     raw_dir: Path,
     contract: dict[str, Table],
@@ -302,6 +306,9 @@ def discover(
         and not _candidate_files(raw_dir, name)
         and not (raw_dir / name).is_dir()
     ]
+    # the one "either or" of the contract: revenue comes from orders, invoices or both
+    if not any(_candidate_files(raw_dir, t) or (raw_dir / t).is_dir() for t in REVENUE_SOURCES):
+        missing.append(" or ".join(REVENUE_SOURCES))
     if missing:
         from cx360.landing.inspect import did_you_mean  # advice only, not a matching rule
 
@@ -401,13 +408,14 @@ def _check_columns(batch: BatchFile, table: Table) -> tuple[str, ...]:
             f"{batch.batch_name}: column(s) {', '.join(duplicated)} appear more than once",
             hint="give each column one header entry",
         )
-    missing = [c for c in table.column_names if c not in present]
+    # optional columns may be left out (they land as NULL); required ones may not
+    missing = [c.name for c in table.columns if c.required and c.name not in present]
     if missing:
         raise ContractError(
-            f"{batch.batch_name} (table {table.name}) lacks contract column(s): "
+            f"{batch.batch_name} (table {table.name}) lacks required column(s): "
             f"{', '.join(missing)}",
-            hint=f"file {batch.path} needs every column of table {table.name} in its header "
-            "(comma-separated; names are case-sensitive; values may be empty unless required)",
+            hint=f"file {batch.path} needs every required column of table {table.name} in its "
+            "header (comma-separated; names are case-sensitive); optional ones may be left out",
         )
     return tuple(c for c in batch.header if c not in set(table.column_names))
 

@@ -2,7 +2,8 @@
     One row per acquired customer and calendar month, from the month of acquisition to the
     as-of month: the customer states churn and retention are computed from (kpis.md churn_rate).
 
-    A contract covers day d when started_at <= d and (ended_at is null or d < ended_at): ended_at
+    Coverage: contracts, and the purchase coverage periods of customers who follow the purchase
+    model (int_customer_purchase_coverage), read alike. A contract covers day d when started_at <= d and (ended_at is null or d < ended_at): ended_at
     is the first day no longer covered. active_at_month_start = a contract covers the month's
     first day (S); active_at_month_end = a contract covers the first day of the next month, i.e.
     the customer is still active when the month is over (of S, those not active then are L, kpis.md
@@ -43,6 +44,16 @@ contracts as (
         ended_at
 
     from {{ ref('stg_crm__contracts') }}
+
+    union all
+
+    -- customers who follow the purchase model: active while P(alive) holds (docs/clv.md)
+    select
+        customer_id,
+        covered_from as started_at,
+        covered_until as ended_at
+
+    from {{ ref('int_customer_purchase_coverage') }}
 
 ),
 

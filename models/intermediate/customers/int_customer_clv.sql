@@ -1,5 +1,12 @@
 {#-
-    Predicted customer lifetime value: a retention-based contractual model (docs/clv.md).
+    Predicted customer lifetime value, one method per customer (docs/clv.md):
+      follows = 'contract'  (int_customer_business_model) the retention-based contractual model
+                            below;
+      follows = 'purchase'  BG/NBD + Gamma-Gamma, fitted by the refresh's purchase model step
+                            (cx360/purchase_model.py, read through macros/purchase_model.sql).
+    Both give p_alive, expected_purchases_12m, expected_revenue_12m and clv_predicted.
+
+    Contractual model:
 
       monthly_value       gross margin (var clv_gross_margin) x (recurring + one-off):
                           recurring = monthly_fee of the contracts running on the as-of day,
@@ -94,6 +101,18 @@ status as (
 
 ),
 
+business_models as (
+
+    select * from {{ ref('int_customer_business_model') }}
+
+),
+
+purchase_predictions as (
+
+    {{ cx360_purchase_predictions() }}
+
+),
+
 recent_months as (
 
     select
@@ -151,6 +170,7 @@ inputs as (
     select
         customer_value.customer_id,
         status.is_active,
+        business_models.follows,
         {{ var('clv_gross_margin') }} * (
             coalesce(recurring_fees.monthly_fee_reporting, 0)
             + coalesce(one_off_revenue.order_revenue_12m, 0) / 12.0
@@ -170,6 +190,8 @@ inputs as (
         on customer_value.customer_id = recurring_fees.customer_id
     left join one_off_revenue
         on customer_value.customer_id = one_off_revenue.customer_id
+    inner join business_models
+        on customer_value.customer_id = business_models.customer_id
     where customer_value.acquired_at is not null
 
 ),
@@ -179,6 +201,7 @@ discounted as (
     select
         customer_id,
         is_active,
+        follows,
         monthly_value,
         monthly_retention,
         monthly_retention / {{ 1 + monthly_discount }} as discounted_retention
@@ -191,6 +214,8 @@ predicted as (
 
     select
         customer_id,
+        is_active,
+        follows,
         cast(monthly_value as {{ cx360_type_double() }}) as monthly_value,
         cast(monthly_retention as {{ cx360_type_double() }}) as monthly_retention,
         case
@@ -208,9 +233,52 @@ predicted as (
                 monthly_value * monthly_retention
                 * (1.0 - power(monthly_retention, 6))
                 / (1.0 - monthly_retention)
-        end as predicted_revenue_next_6m_raw
+        end as predicted_revenue_next_6m_raw,
+        -- months still billed in the next 12: sum over t = 1..12 of retention^t
+        case
+            when not is_active then 0.0
+            when monthly_retention >= 1.0 then 12.0
+            else
+                monthly_retention * (1.0 - power(monthly_retention, 12))
+                / (1.0 - monthly_retention)
+        end as expected_months_12m
 
     from discounted
+
+),
+
+combined as (
+
+    -- a purchase customer the model could not score (not fitted, no order) stays NULL
+    select
+        predicted.customer_id,
+        predicted.follows,
+        predicted.monthly_value,
+        predicted.monthly_retention,
+        predicted.predicted_revenue_next_6m_raw,
+        case
+            when predicted.follows = 'contract'
+                then case when predicted.is_active then 1.0 else 0.0 end
+            else purchase_predictions.p_alive
+        end as p_alive,
+        case
+            when predicted.follows = 'contract' then predicted.expected_months_12m
+            else purchase_predictions.expected_purchases_12m
+        end as expected_purchases_12m,
+        case
+            when predicted.follows = 'contract'
+                then predicted.monthly_value * predicted.expected_months_12m
+            else purchase_predictions.expected_revenue_12m
+        end as expected_revenue_12m,
+        case
+            when predicted.follows = 'contract' then predicted.clv_predicted_raw
+            else purchase_predictions.clv_predicted
+        end as clv_predicted,
+        coalesce(purchase_predictions.is_population_value, false) as is_population_value
+
+    from predicted
+    left join purchase_predictions
+        on predicted.customer_id = purchase_predictions.customer_id
 
 ),
 
@@ -218,13 +286,18 @@ typed as (
 
     select
         customer_id,
+        follows,
         monthly_value,
         monthly_retention,
-        cast(clv_predicted_raw as {{ cx360_type_double() }}) as clv_predicted,
+        cast(p_alive as {{ cx360_type_double() }}) as p_alive,
+        cast(expected_purchases_12m as {{ cx360_type_double() }}) as expected_purchases_12m,
+        cast(expected_revenue_12m as {{ cx360_type_double() }}) as expected_revenue_12m,
+        cast(clv_predicted as {{ cx360_type_double() }}) as clv_predicted,
         cast(predicted_revenue_next_6m_raw as {{ cx360_type_double() }})
-            as predicted_revenue_next_6m
+            as predicted_revenue_next_6m,
+        is_population_value
 
-    from predicted
+    from combined
 
 )
 

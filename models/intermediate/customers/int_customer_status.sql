@@ -5,8 +5,9 @@
     or before the day the previous coverage ends continues the spell; ended_at is exclusive).
     has_running_contract: a contract covers the as-of day. current_spell_number > 1 means the
     customer came back after a gap (input of the 'reactivated' lifecycle stage).
-    is_active: a running contract, or a completed order in the last var purchase_active_days days
-    (customers who only buy one-off products).
+    is_active: a running contract, or, for customers who follow the purchase model, a purchase
+    coverage period (P(alive) above its threshold, int_customer_purchase_coverage) holding the
+    as-of day.
 -#}
 
 with
@@ -149,6 +150,18 @@ purchases as (
 
 ),
 
+purchase_coverage as (
+
+    select distinct coverage.customer_id
+
+    from {{ ref('int_customer_purchase_coverage') }} as coverage
+    cross join as_of
+    where
+        coverage.covered_from <= as_of.as_of_date
+        and as_of.as_of_date < coverage.covered_until
+
+),
+
 status as (
 
     select
@@ -162,11 +175,7 @@ status as (
         renewals.next_renewal_date,
         (
             current_spells.customer_id is not null
-            or coalesce(
-                purchases.last_purchase_at
-                >= {{ dbt.dateadd('day', -1 * var('purchase_active_days'), 'as_of.as_of_end') }},
-                false
-            )
+            or purchase_coverage.customer_id is not null
         ) as is_active,
         -- last day the customer was active (a covered day or a purchase), for tenure
         case
@@ -191,6 +200,8 @@ status as (
         on customer_value.customer_id = renewals.customer_id
     left join purchases
         on customer_value.customer_id = purchases.customer_id
+    left join purchase_coverage
+        on customer_value.customer_id = purchase_coverage.customer_id
 
 )
 

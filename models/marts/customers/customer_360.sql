@@ -109,7 +109,14 @@ customer_360 as (
         cast(coalesce(baskets.purchases_lifetime, 0) as integer) as purchases_lifetime,
         cast(baskets.average_basket as numeric(18, 4)) as average_basket,
         cast(customer_value.revenue_lifetime as numeric(18, 4)) as clv_historical,
-        cast(coalesce(clv.clv_predicted, 0) as numeric(18, 4)) as clv_predicted,
+        -- NULL where no model could score the customer (a prospect, or the purchase model
+        -- could not be fitted): missing, not 0
+        cast(clv.clv_predicted as numeric(18, 4)) as clv_predicted,
+        cast(clv.follows as {{ dbt.type_string() }}) as clv_model,
+        cast(clv.p_alive as {{ cx360_type_double() }}) as p_alive,
+        cast(clv.expected_purchases_12m as {{ cx360_type_double() }}) as expected_purchases_12m,
+        cast(clv.expected_revenue_12m as numeric(18, 4)) as expected_revenue_12m,
+        cast(clv.is_population_value as boolean) as clv_is_population_value,
         cast(experience.last_nps_score as numeric(18, 4)) as last_nps_score,
         cast(experience.last_nps_at as timestamp) as last_nps_at,
         cast(experience.nps_category as {{ dbt.type_string() }}) as nps_category,

@@ -16,7 +16,9 @@ renamed as (
         {{ normalize_iso_code('currency') }} as currency,
         {{ normalize_vocabulary('channel') }} as channel,
         {{ clean_string('referral_id') }} as referral_id,
-        {{ normalize_vocabulary('status') }} as status,
+        -- the order status rule (raw_contract.yml): absent = completed; only a cancellation or
+        -- a refund says the purchase did not happen
+        coalesce({{ normalize_vocabulary('status') }}, 'completed') as status,
         {{ cx360_cast('updated_at', 'timestamp') }} as updated_at,
         _batch_name,
         _source_row

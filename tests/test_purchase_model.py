@@ -1,0 +1,192 @@
+"""The purchase model (BG/NBD + Gamma-Gamma) on real data: the CDNOW sample
+(tests/fixtures/cdnow, Fader, Hardie & Lee 2005), as a library fit and through `cx360 run` on
+an order-only raw folder; and the back-test's scoring rules."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from cx360.backtest import auc, best, score
+from cx360.cdnow import read_cdnow, write_raw
+from cx360.purchase_model import fit_bgnbd
+from cx360.warehouse import PROJECT_DIR, Warehouse
+
+SAMPLE = Path(__file__).parent / "fixtures" / "cdnow" / "CDNOW_sample.txt"
+CALIBRATION_END = pd.Timestamp("1997-09-30")
+# Fader, Hardie & Lee (2005), BG/NBD on CDNOW, 39 weeks of calibration
+PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+BIN = Path(sys.executable).parent
+
+
+def _within_2_percent(fitted: dict[str, float]) -> dict[str, float]:
+    """Relative error per parameter that is off by more than 2 % (empty: all within)."""
+    errors = {k: abs(fitted[k] / v - 1) for k, v in PUBLISHED.items()}
+    return {k: e for k, e in errors.items() if e > 0.02}
+
+
+def test_bgnbd_reproduces_the_published_cdnow_parameters() -> None:
+    """The library fit on the calibration summary (purchase days up to 1997-09-30, weeks)."""
+    purchases = read_cdnow(SAMPLE)
+    days = purchases[purchases["ordered_on"] <= CALIBRATION_END].drop_duplicates(
+        ["customer_id", "ordered_on"]
+    )
+    grouped = days.groupby("customer_id")["ordered_on"]
+    first, last, count = grouped.min(), grouped.max(), grouped.count()
+    fitted = fit_bgnbd(
+        count - 1, (last - first).dt.days / 7.0, (CALIBRATION_END - first).dt.days / 7.0
+    )
+    params = {k: float(v) for k, v in fitted.params_.items()}
+    assert len(first) == 2357
+    assert not _within_2_percent(params), params
+
+
+def _cx360(args: list[str], warehouse: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    command = [str(BIN / "cx360"), *args, "--warehouse-dir", str(warehouse)]
+    return subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def order_only_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """crm_customers + billing_orders and nothing else (no status, no other column)."""
+    raw = tmp_path_factory.mktemp("cdnow") / "raw"
+    write_raw(read_cdnow(SAMPLE), raw)
+    assert sorted(p.name for p in raw.iterdir()) == ["billing_orders.csv", "crm_customers.csv"]
+    return raw
+
+
+@pytest.fixture(scope="module")
+def order_only_run(
+    order_only_raw: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Warehouse]:
+    warehouse = Warehouse(tmp_path_factory.mktemp("cdnow_wh"))
+    done = _cx360(
+        ["run", "--raw-dir", str(order_only_raw), "--as-of", "1997-09-30"]
+        + ["--reporting-currency", "USD"],
+        warehouse.root,
+    )
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
+    # the summary says what the data is and what is missing
+    assert "business model: transactional (detected): 0 customers on the contractual" in done.stdout
+    assert "no support_tickets delivered" in done.stdout
+    yield warehouse
+
+
+def _published(warehouse: Warehouse, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse.published_db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _build(warehouse: Warehouse, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_order_only_run_has_churn_retention_and_predicted_clv(order_only_run: Warehouse) -> None:
+    wh = order_only_run
+    # churn and retention exist for the complete months (a retailer has no contracts)
+    rates = _published(
+        wh,
+        """select kpi_name, count(*), count(value), sum(numerator) from marts.fct_kpi
+        where kpi_name in ('churn_rate', 'retention_rate') and dimension_name = 'overall'
+          and period_grain = 'month' and period_start >= date '1997-03-01'
+        group by kpi_name order by kpi_name""",
+    )
+    assert [r[0] for r in rates] == ["churn_rate", "retention_rate"]
+    for _, months, with_value, numerator in rates:
+        assert months == with_value == 7  # March to September 1997, none NULL
+        assert numerator > 0  # customers were lost (churn) and kept (retention)
+
+    # every repeat buyer is scored by the purchase model; clv > 0 unless P(alive) is ~0
+    rows = _build(
+        wh,
+        """select c.customer_id, c.clv_model, c.p_alive, c.expected_purchases_12m,
+            c.expected_revenue_12m, c.clv_predicted
+        from marts.customer_360 as c
+        join intermediate.int_customer_purchase_summary as s using (customer_id)
+        where s.frequency > 0""",
+    )
+    assert len(rows) == 946  # CDNOW sample: repeat buyers in the 39 calibration weeks
+    assert {r[1] for r in rows} == {"purchase"}
+    assert all(None not in r for r in rows)
+    assert all(r[5] > 0 for r in rows if r[2] > 1e-3)
+    assert sum(1 for r in rows if r[2] <= 1e-3) <= 5
+    # P(alive) separates customers: not everyone active, not everyone churned
+    (active, total) = _published(
+        wh, "select count(*) filter (where is_active), count(*) from marts.customer_360"
+    )[0]
+    assert 0 < active < total == 2357
+
+    # the stored fit: as-of day, window, the published parameters
+    params = dict(
+        _build(wh, "select parameter, value from purchase_model.parameters where model = 'bgnbd'")
+    )
+    assert not _within_2_percent(params), params
+    window = _build(
+        wh, "select distinct as_of_date, data_window_start from purchase_model.parameters"
+    )
+    assert [(str(a)[:10], str(s)[:10]) for a, s in window] == [("1997-09-30", "1997-01-01")]
+
+
+def test_order_only_run_fakes_nothing(order_only_run: Warehouse) -> None:
+    wh = order_only_run
+    for table in ("crm_contracts", "billing_invoices", "survey_responses", "support_tickets"):
+        assert _build(wh, f"select count(*) from raw.{table}") == [(0,)]
+    # no survey or ticket data: those KPIs have no value (never a 0 measured on nothing)
+    measured = _published(
+        wh,
+        """select count(*) from marts.fct_kpi
+        where kpi_name in ('nps', 'csat', 'mttr_hours') and value is not null""",
+    )
+    assert measured == [(0,)]
+    # every order counted as a purchase (no status column: completed), nothing quarantined
+    assert _build(wh, "select count(*) from intermediate.int_revenue_lines") == [(6919,)]
+    assert _build(wh, "select count(*) from audit.quarantine") == [(0,)]
+
+
+def test_usd_orders_in_a_eur_run_block_with_the_way_out(
+    order_only_raw: Path, tmp_path: Path
+) -> None:
+    done = _cx360(["run", "--raw-dir", str(order_only_raw), "--as-of", "1997-09-30"], tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output[-3000:]
+    assert "no fx rate USD->EUR: load fx_rates or set --reporting-currency USD" in output
+    assert not Warehouse(tmp_path).published_db.exists()
+
+
+def test_a_constant_prediction_is_never_the_best() -> None:
+    """Zero-inflated actuals (most customers buy nothing): the all-zero and the mean
+    predictions have a low RMSE, but they rank nobody, so they cannot be chosen."""
+    rng = np.random.default_rng(3)
+    actual = np.where(rng.uniform(size=2000) < 0.8, 0.0, rng.gamma(2.0, 50.0, 2000))
+    noisy_model = np.clip(actual + rng.normal(0, 150, 2000), 0, None)  # worse RMSE, but ranks
+    scores = [
+        score("model", noisy_model, actual),
+        score("all zero", np.zeros(2000), actual),
+        score("mean", np.full(2000, actual.mean()), actual),
+    ]
+    assert scores[2].rmse < scores[0].rmse  # the trap the old MAE-only back-test fell into
+    assert best(scores) is scores[0]
+    assert best(scores[1:]) is None
+
+
+def test_auc_counts_ranked_pairs() -> None:
+    assert auc(np.array([0.9, 0.8, 0.2, 0.1]), np.array([True, True, False, False])) == 1.0
+    assert auc(np.array([0.1, 0.2, 0.8, 0.9]), np.array([True, True, False, False])) == 0.0
+    assert auc(np.full(4, 0.5), np.array([True, False, True, False])) == 0.5
+    assert auc(np.ones(3), np.array([True, True, True])) is None
