@@ -90,10 +90,14 @@ def gx_raw_checks(
     for table in load_contract():
         key = raw_asset_key(table)
         yield _result(by_suite.get((f"raw.{table}", f"raw.{table}")), key, RAW_CONTRACT_CHECK)
+        volume = by_suite.get((f"volume.{table}", f"volume.{table}"))
         if table in losses:  # landing's loss check (cx360/landing/loss.py) fails the volume check
-            yield _failed(key, VOLUME_CHECK, losses[table])
+            suite_failures = volume.describe_failures() if volume and not volume.success else ""
+            yield _failed(
+                key, VOLUME_CHECK, "\n".join(filter(None, [losses[table], suite_failures]))
+            )
         else:
-            yield _result(by_suite.get((f"volume.{table}", f"volume.{table}")), key, VOLUME_CHECK)
+            yield _result(volume, key, VOLUME_CHECK)
 
 
 def _mart_check(table: str) -> AssetChecksDefinition:
