@@ -1,8 +1,9 @@
 {#-
-    Rows whose timestamps or durations break time order: quarantined with a reason, never a
+    Tickets whose timestamps break time order: quarantined with a reason, never a
     failed check that blocks every refresh (a ticket resolved before it was opened used to make
     fct_kpi's mean resolution time negative, and the marts suite then blocked every run with no
-    batch to accept). The reason is null for a valid row. Used by the *_attributed models (which
+    batch to accept). A negative duration is a range rule of one field: landing nulls it as
+    value_out_of_range (expectations/thresholds.yml raw.ranges). The reason is null for a valid row. Used by the *_attributed models (which
     leave these rows out) and by audit.quarantine_time_order (which records them).
 -#}
 
@@ -24,7 +25,3 @@
     end
 {%- endmacro %}
 
-
-{% macro interaction_duration_reason(rel) -%}
-    case when {{ rel }}.duration_seconds < 0 then 'negative_duration' end
-{%- endmacro %}

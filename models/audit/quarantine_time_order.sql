@@ -1,6 +1,6 @@
 {#-
     Quarantine rules resolved_before_opened, responded_before_opened, closed_before_opened
-    (support tickets) and negative_duration (interactions): rules in macros/time_order.sql.
+    (support tickets): rules in macros/time_order.sql.
     Only rows attributed to a known customer: an unknown customer's row is already quarantined
     as unknown_customer, and a row is quarantined once. Shaped as audit.quarantine.
 -#}
@@ -33,31 +33,9 @@ tickets as (
 
 ),
 
-interactions as (
-
-    select
-        'interactions' as table_name,
-        interactions._batch_name as batch_name,
-        interactions._source_row as source_row,
-        {{ interaction_duration_reason('interactions') }} as reason_code,
-        'duration_seconds' as column_name,
-        'duration_seconds '
-        || {{ dbt.cast('interactions.duration_seconds', dbt.type_string()) }} as reason_detail,
-        interactions.interaction_id as record_key
-    from {{ ref('stg_interactions__interactions') }} as interactions
-    inner join stitched
-        on
-            stitched.source = 'interactions'
-            and interactions.interaction_id = stitched.record_key
-
-),
-
 rejected as (
 
     select * from tickets
-    where reason_code is not null
-    union all
-    select * from interactions
     where reason_code is not null
 
 )

@@ -1,6 +1,6 @@
 -- Interactions with customer_id replaced by the stitched CRM customer; interactions with an
--- unknown customer_id (audit.quarantine_unknown_customer) or a negative duration
--- (audit.quarantine_time_order, macros/time_order.sql) are quarantined and left out here.
+-- unknown customer_id are quarantined (audit.quarantine_unknown_customer) and left out here; a
+-- negative duration already landed NULL (value_out_of_range, audit.landing_field_issues).
 with
 
 interactions as (
@@ -38,7 +38,6 @@ attributed as (
     from interactions
     inner join stitched
         on interactions.interaction_id = stitched.record_key
-    where {{ interaction_duration_reason('interactions') }} is null
 
 )
 
