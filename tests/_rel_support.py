@@ -5,7 +5,8 @@ minute on 2 cores, so it is built once per pytest session (cached under pytest's
 Next to the generated erasure requests, the dataset holds traces of an erased customer that
 only erasure by identity finds (add_erasure_traces): a re-registration under a new id with the
 same e-mail (other case, padded) and the phone in national format, a ticket naming the erased
-id in lower case, and a ticket rejected at landing that holds the reformatted phone."""
+id in lower case, a ticket rejected at landing that holds the reformatted phone, and a DD/MM
+birth date on the re-registration (landed NULL, recorded with its key)."""
 
 from __future__ import annotations
 
@@ -73,7 +74,16 @@ def add_erasure_traces(raw_dir: Path) -> ErasureTraces:
         raw_dir,
         "crm_customers",
         TRACES_BATCH,
-        [{**person, "customer_id": REREGISTERED_ID, "email": email, "phone": reformatted}],
+        # a DD/MM birth date lands NULL, recorded with the row's key in audit.landing_field_issues
+        [
+            {
+                **person,
+                "customer_id": REREGISTERED_ID,
+                "email": email,
+                "phone": reformatted,
+                "birth_date": "31/12/1980",
+            }
+        ],
     )
     ticket = {
         "channel": "email",

@@ -83,7 +83,11 @@ def test_the_traces_were_landed(run: PublishedRun, traces: ErasureTraces) -> Non
             "select count(*) from audit.landing_quarantine where contains(raw_record, ?)",
             [traces.phone_reformatted],
         ).fetchone()
-    assert (case_variant, reregistered, rejected) == (1, 1, 1)
+        (nulled_field,) = con.execute(
+            "select count(*) from audit.landing_field_issues where key_value = ?",
+            [traces.reregistered_id],
+        ).fetchone()
+    assert (case_variant, reregistered, rejected, nulled_field) == (1, 1, 1, 1)
 
 
 @pytest.fixture(scope="module")

@@ -42,6 +42,7 @@ erased_records as (
         coalesce(source_line, -1) as source_line,
         coalesce(source_row, -1) as source_row
     from {{ ref('stg_privacy__erased_quarantine_records') }}
+    where audit_table = 'landing_quarantine'
 
 ),
 

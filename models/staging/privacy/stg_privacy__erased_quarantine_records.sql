@@ -1,7 +1,9 @@
 {#-
-    Records rejected at landing (source landing.landing_quarantine) that name an erased
-    customer, one row per record: they are left out of audit.quarantine and out of the
-    published audit.landing_quarantine (cx360/erasure.py). A rejected record is kept as
+    Landing's audit records that name an erased customer, one row per record and audit table:
+    records rejected at landing (landing.landing_quarantine) and fields landed NULL
+    (landing.landing_field_issues, which hold the row's key and the raw value, e.g. a birth
+    date). They are left out of audit.quarantine and out of the published audit tables
+    (cx360/erasure.py). A rejected record is kept as
     delivered, so it is searched as text, normalised the way erasure compares each identity:
     ids and e-mails inside the record without whitespace and case; phones by their national
     number inside the record's digits ('06.62.42.82.72' and '+33 6 62 ...' both hold 662428272).
@@ -16,6 +18,7 @@ with
 quarantined as (
 
     select distinct
+        'landing_quarantine' as audit_table,
         batch_name,
         source_line,
         source_row,
@@ -26,6 +29,21 @@ quarantined as (
             "coalesce(raw_record, '')", "' '", "coalesce(reason_detail, '')"
         ]), '[^0-9]', '') }} as record_digits
     from {{ source('landing', 'landing_quarantine') }}
+
+    union all
+
+    select distinct
+        'landing_field_issues' as audit_table,
+        batch_name,
+        source_line,
+        source_row,
+        {{ cx360_erasure_id(dbt.concat([
+            "coalesce(key_value, '')", "' '", "coalesce(raw_value, '')"
+        ])) }} as record_text,
+        {{ cx360_regexp_replace_all(dbt.concat([
+            "coalesce(key_value, '')", "' '", "coalesce(raw_value, '')"
+        ]), '[^0-9]', '') }} as record_digits
+    from {{ source('landing', 'landing_field_issues') }}
 
 ),
 
@@ -46,6 +64,7 @@ erased as (
 matched as (
 
     select
+        quarantined.audit_table,
         quarantined.batch_name,
         quarantined.source_line,
         quarantined.source_row
@@ -64,6 +83,7 @@ matched as (
 )
 
 select distinct
+    audit_table,
     batch_name,
     source_line,
     source_row
