@@ -19,7 +19,8 @@
 --     orders), as int_as_of;
 --   * revenue = paid invoices + completed orders of known customers, converted with the latest
 --     fx rate on or before the day (ASOF join), amounts cast as dbt's numeric;
---   * churn from contract coverage of each month's first and (as-of-bounded) last day.
+--   * churn from contract coverage of each month's first day and of the day after its
+--     (as-of-bounded) last day; ces rescaled to 1-10.
 
 -- ---------------------------------------------------------------- current versions (one pass each)
 create or replace temp table lb_customers as
@@ -359,7 +360,10 @@ with answers as (
         cast(date_trunc('month', answers.v.answered_at) as date) as period_start,
         definitions.v.survey_type as survey_type,
         definitions.v.scale_max as scale_max,
-        answers.v.score as score
+        answers.v.score as score,
+        -- ces on the KPI's one scale, 1-10 (seeds/kpi_registry.csv): rescaled from the survey's
+        1 + 9 * (answers.v.score - definitions.v.scale_min)
+        / (definitions.v.scale_max - definitions.v.scale_min) as score_on_kpi_scale
     from lb_answers as answers
     inner join lb_definitions as definitions
         on
@@ -386,7 +390,7 @@ select
                 count(*) filter (where score >= ${nps_promoter_min_score})
                 - count(*) filter (where score < ${nps_passive_min_score})
             when 'csat' then count(*) filter (where score >= scale_max - (${csat_top_box_points} - 1))
-            else coalesce(sum(score), 0)
+            else coalesce(sum(score_on_kpi_scale), 0)
         end as double
     ) as numerator,
     cast(count(score) as double) as denominator,
@@ -409,8 +413,9 @@ where
 group by all;
 
 -- ---------------------------------------------------------------- churn_rate
--- month m of a known customer's contract: does it cover m's first day, and m's last day (the
--- as-of day for the current month)? A customer is active when any of its contracts covers it.
+-- month m of a known customer's contract: does it cover m's first day, and the day after m's
+-- last day (after the as-of day for the current month)? A customer is active when any of its
+-- contracts covers it; a contract ending on m's last day churns in m.
 create or replace temp table lb_kpi_churn as
 with contract_months as (
     select
@@ -448,8 +453,8 @@ flags as (
             started_at <= month_start and (ended_at is null or month_start < ended_at)
         ) as active_at_start,
         bool_or(
-            started_at <= least(last_day(month_start), as_of_date)
-            and (ended_at is null or least(last_day(month_start), as_of_date) < ended_at)
+            started_at <= least(last_day(month_start), as_of_date) + 1
+            and (ended_at is null or least(last_day(month_start), as_of_date) + 1 < ended_at)
         ) as active_at_end
     from contract_months
     group by customer_id, month_start

@@ -348,9 +348,13 @@ def test_broken_csv_batches_land_without_loss(landing: Landing, batch: BatchFile
     assert nulled == expected
 
 
+REQUIRED_COLUMNS = [c.name for c in TABLE.columns if c.required]
+OPTIONAL_COLUMNS = [c.name for c in TABLE.columns if not c.required]
+
+
 @PROFILE
-@given(dropped=st.sampled_from(TABLE.column_names), rows=st.integers(0, 3))
-def test_missing_column_is_a_contract_error_naming_it(
+@given(dropped=st.sampled_from(REQUIRED_COLUMNS), rows=st.integers(0, 3))
+def test_missing_required_column_is_a_contract_error_naming_it(
     landing: Landing, dropped: str, rows: int
 ) -> None:
     header = [c for c in TABLE.column_names if c != dropped]
@@ -360,6 +364,32 @@ def test_missing_column_is_a_contract_error_naming_it(
         land(landing.raw, landing.warehouse, progress=False)
     assert dropped in str(raised.value)
     assert raised.value.hint
+
+
+@PROFILE
+@given(dropped=st.sampled_from(OPTIONAL_COLUMNS), rows=st.integers(0, 3))
+def test_missing_optional_column_lands_null(landing: Landing, dropped: str, rows: int) -> None:
+    """A file may leave out an optional column: its rows land, that column NULL."""
+    header = [c for c in TABLE.column_names if c != dropped]
+    body = "".join(
+        ",".join(
+            f"T{landing.counter}-{i}"
+            if c == "ticket_id"
+            else "2026-01-01T00:00:00"
+            if c in ("opened_at", "updated_at")
+            else ""
+            for c in header
+        )
+        + "\n"
+        for i in range(rows)
+    )
+    name = landing.write((",".join(header) + "\n" + body).encode())
+    land(landing.raw, landing.warehouse, progress=False)
+    landed = landing.query(
+        f'select count(*), count("{dropped}") from raw.support_tickets where _batch_name = ?',
+        [name],
+    )
+    assert landed == [(rows, 0)]
 
 
 ARROW_VALUES = {

@@ -42,7 +42,9 @@ DBT_VARS = (
     "nps_passive_min_score",
     "csat_top_box_points",
 )
-KPIS_COMPARED = ("nps", "csat", "ces", "churn_rate", "mttr_hours", "clv_historical")
+# churn_rate is computed (lb_kpi) but not compared: customers without contracts are active by
+# the fitted purchase model's P(alive) (cx360/purchase_model.py), which a SQL script cannot redo
+KPIS_COMPARED = ("nps", "csat", "ces", "mttr_hours", "clv_historical")
 CUSTOMER_COLUMNS = (
     "segment",
     "country",
