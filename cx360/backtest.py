@@ -163,7 +163,7 @@ def build_at(warehouse: Warehouse, settings: RunSettings, *, echo=print) -> None
     echo(f"purchase model: {fit.describe()}")
     selection = ["+int_customer_clv", "+int_revenue_lines", "+int_customer_churn_risk"]
     args = ["--select", *selection, "--exclude-resource-type", "test", *settings.dbt_args()]
-    check_build(dbt_build(warehouse, extra_args=args, echo=echo))
+    check_build(dbt_build(warehouse, extra_args=args, echo=echo), warehouse)
 
 
 FRAME_SQL = """

@@ -303,5 +303,5 @@ def fit_purchase_model_step(
     if not build.success:
         from cx360.pipeline import check_build
 
-        check_build(build)
+        check_build(build, warehouse)
     return fit_and_store(warehouse, dbt_vars)
