@@ -323,7 +323,11 @@ def discover(
         if is_temporary_name(entry.name) or entry.name in (SUCCESS_MARKER, SETTINGS_FILE):
             continue
         if _table_stem(entry) not in contract:
-            warnings.append(f"ignored {entry.name}: not a contract table")
+            from cx360.landing.inspect import suggest_table  # advice only, not a matching rule
+
+            near = suggest_table(entry.name, contract)
+            advice = f": did you mean {near}? (rename it to land it)" if near else ""
+            warnings.append(f"ignored {entry.name}: not a contract table{advice}")
         elif entry.is_dir():
             for path in sorted(entry.rglob("*")):
                 if (
