@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow  # dbt builds: a few minutes on 2 cores
 
 CUSTOMERS = 150
 # Columns that record when a row was loaded: they differ between two landings by design.
-LOAD_TIME_COLUMNS = ("_loaded_at", "landed_at", "quarantined_at")
+LOAD_TIME_COLUMNS = ("_loaded_at", "landed_at", "quarantined_at", "recorded_at")
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -82,7 +82,7 @@ class Defects:
         # unknown column ("sentiment"), all in one file
         self.survey_batch = _last_batch(raw, "survey_responses", min_rows=2)
         header, rows = _read_csv(self.survey_batch)
-        rows[0]["score"] = "ten"  # invalid_type at landing
+        rows[0]["score"] = "ten"  # invalid_type at landing: score is optional, the field NULL
         rows[1]["score"] = "42"  # parses, but no survey scale reaches 42: dbt quarantines it
         self.out_of_range_key = (rows[1]["response_id"], rows[1]["question_id"])
         for row in rows:
@@ -132,23 +132,30 @@ def test_bad_rows_reach_audit_quarantine_and_the_run_publishes(tmp_path: Path) -
         out_of_range_key = con.execute(
             "select record_key from audit.quarantine where reason_code = 'score_out_of_range'"
         ).fetchall()
+        nulled_fields = con.execute(
+            "select table_name, batch_name, source_row, reason_code, column_name, raw_value "
+            "from audit.landing_field_issues order by all"
+        ).fetchall()
         conservation = con.execute(
             "select table_name, sum(rows_read), sum(rows_quarantined_at_landing), "
             "sum(rows_quarantined_in_dbt), bool_and(is_balanced) "
             "from audit.row_conservation group by 1"
         ).fetchall()
-    # clean data plus three defects: exactly three quarantined rows, each with its reason
+    # clean data plus three defects: two quarantined rows, each with its reason, and the
+    # wrong-typed optional score landed NULL, recorded with its raw value (the answer is kept)
     assert quarantined == sorted(
         [
             ("support_tickets", ticket_batch, defects.corrupt_row, "unparseable_line", None),
-            ("survey_responses", survey_batch, 1, "invalid_type", "score"),
             ("survey_responses", survey_batch, 2, "score_out_of_range", "score"),
         ]
     )
+    assert nulled_fields == [
+        ("survey_responses", survey_batch, 1, "invalid_type", "score", "ten"),
+    ]
     assert all(part in out_of_range_key[0][0] for part in defects.out_of_range_key)
     per_table = {row[0]: row[1:] for row in conservation}
     assert all(balanced for *_, balanced in per_table.values()), per_table
-    assert per_table["survey_responses"][1:3] == (1, 1)
+    assert per_table["survey_responses"][1:3] == (0, 1)
     assert per_table["support_tickets"][1:3] == (1, 0)
 
     with duckdb.connect(str(warehouse.landing_db), read_only=True) as con:
