@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
 # Failed dbt nodes listed in the failure message; the rest are in the log.
 FAILED_NODES_SHOWN = 10
+# Models that fail the build on purpose when a check breaks (a hook raises with the reason):
+# their failure is "blocked by validation" (exit 1), not a broken model (exit 5).
+GATE_MODELS = frozenset({"model.cx360.revenue_quarantine_shares"})
 
 
 class StepFailed(BuildError):
@@ -116,8 +119,11 @@ def check_build(result: DbtBuildResult, warehouse: Warehouse) -> None:
         f"see the dbt log {result.log_path} and {result.target_path / 'run_results.json'}; "
         "quarantined rows are in audit.quarantine"
     )
-    only_tests = bool(failed) and all(n.resource_type == "test" for n in failed)
-    raise StepFailed("dbt build", summary, hint, blocked=only_tests)
+    # a failed data test, or a gate model that stops the build on purpose, is a blocked check
+    only_checks = bool(failed) and all(
+        n.resource_type == "test" or n.unique_id in GATE_MODELS for n in failed
+    )
+    raise StepFailed("dbt build", summary, hint, blocked=only_checks)
 
 
 def check_marts(report: ValidationReport, warehouse: Warehouse) -> None:
