@@ -237,17 +237,31 @@ def fit_and_store(warehouse: Warehouse, dbt_vars: dict[str, object] | None = Non
     ).astype({"customer_id": "object", "is_population_value": "bool"} | {
         c: "float64" for c in ("p_alive", "expected_purchases_12m", "expected_spend_per_purchase",
                                "expected_revenue_12m", "clv_predicted")})  # fmt: skip
+    note = None
     if repeat_buyers < MIN_REPEAT_BUYERS:
         note = (
             f"not fitted: {repeat_buyers} repeat buyer(s) among {len(summary)} customers with "
             f"purchases, {MIN_REPEAT_BUYERS} needed; purchase predictions are NULL"
         )
+    else:
+        from lifetimes.utils import ConvergenceError
+
+        try:
+            predictions_fitted, parameters = predict(summary, settings)
+        except ConvergenceError as err:
+            # a data set the model cannot describe (e.g. purchases too few or too regular) is
+            # a missing prediction, said so, not a failed refresh
+            note = (
+                f"not fitted: BG/NBD / Gamma-Gamma did not converge on {repeat_buyers} repeat "
+                f"buyers ({str(err).splitlines()[0]}); purchase predictions are NULL"
+            )
+    if note is not None:
         params = pd.DataFrame(
             [{"model": "bgnbd", "parameter": None, "value": None, **base, "note": note}]
         )
         _write(warehouse, params[list(PARAMETER_COLUMNS)], predictions)
         return FitResult(as_of, len(summary), repeat_buyers, note=note)
-    predictions, parameters = predict(summary, settings)
+    predictions = predictions_fitted
     params = pd.DataFrame(
         [
             {"model": name.split("_")[0] if name.startswith("bgnbd") else "gamma_gamma",
