@@ -98,8 +98,9 @@ def deliveries_3000(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse
 
 def _run_accepting_dirt(raw: Path, warehouse: Warehouse) -> tuple[int, str]:
     """A refresh as an operator runs it on dirty data: when landing's loss check blocks a
-    batch (a daily batch of 50 rows with 2 bad ones is 4 %), accept the batches with quarantined rows and run again.
-    The day-by-day and all-at-once warehouses accept the same batches."""
+    batch (a daily batch of 50 rows with 2 bad ones is 4 %), accept the batches with
+    quarantined rows and run again. The day-by-day and all-at-once warehouses accept the
+    same batches."""
     status, output = run_quietly(raw, warehouse)
     if status != ExitCode.BLOCKED:
         return status, output
