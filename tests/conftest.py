@@ -16,6 +16,7 @@ Modules that change a build they share say so and leave it in a state the others
 from __future__ import annotations
 
 import io
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from _rel_support import PublishedRun, published_run
+from playwright.sync_api import Browser, sync_playwright
 from rich.console import Console
 
 from cx360.generate import generate
@@ -121,3 +123,31 @@ def psycopg2_connect(database: str):  # noqa: ANN201 (psycopg2 connection)
     import psycopg2
 
     return psycopg2.connect(**PostgresSettings.from_env().connect_kwargs(database))
+
+
+# --- browser tests (test_dashboard_browser.py, test_data_docs_offline.py) ------------------
+CHROMIUM = Path(os.environ.get("CX360_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the session. Playwright's sync API runs its event loop while open, and
+    a second sync_playwright() inside it fails ("Sync API inside the asyncio loop"): every
+    browser test takes this fixture. Chromium comes from Debian (scripts/install_chromium.sh),
+    never `playwright install`."""
+    assert CHROMIUM.exists(), (
+        f"no chromium at {CHROMIUM}: run scripts/install_chromium.sh (apt-get install chromium)"
+    )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

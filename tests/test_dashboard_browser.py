@@ -36,23 +36,13 @@ from pathlib import Path
 import duckdb
 import psycopg2
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from cx360.warehouse import PostgresSettings
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "docs" / "img"
-CHROMIUM = Path(os.environ.get("CX360_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SERVER_START_SECONDS = 90
 RENDER_SECONDS = 120  # the machine running it may be shared and busy
 # Executive headline KPIs -> decimals the page rounds to; labels come from marts.dim_kpi.
@@ -130,17 +120,6 @@ def warehouse_dir(published_db: Path, tmp_path: Path) -> Path:
     folder.mkdir()
     shutil.copy2(published_db, folder / "cx360.duckdb")
     return folder
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), (
-        f"no chromium at {CHROMIUM}: run scripts/install_chromium.sh (apt-get install chromium)"
-    )
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

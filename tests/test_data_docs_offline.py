@@ -7,7 +7,6 @@ Chromium: `apt-get install -y chromium` (scripts/install_chromium.sh); never `pl
 
 from __future__ import annotations
 
-import os
 import threading
 import urllib.error
 import urllib.request
@@ -16,7 +15,7 @@ from pathlib import Path
 import great_expectations as gx
 import pandas as pd
 import pytest
-from playwright.sync_api import Route, sync_playwright
+from playwright.sync_api import Browser, Route
 
 from cx360.docs_server import make_server
 from cx360.errors import Cx360Error
@@ -25,8 +24,6 @@ from expectations.results import run_suite_on_frame
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOT = REPO / "docs" / "img" / "data_docs_offline.png"
-CHROMIUM = Path(os.environ.get("CX360_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 def _site(site_dir: Path) -> Path:
@@ -45,7 +42,7 @@ def _site(site_dir: Path) -> Path:
     return site_dir / "index.html"
 
 
-def test_data_docs_open_offline_from_a_file_url(tmp_path: Path) -> None:
+def test_data_docs_open_offline_from_a_file_url(tmp_path: Path, browser: Browser) -> None:
     index = _site(tmp_path / "data_docs")
     pages = list((tmp_path / "data_docs").rglob("*.html"))
     for page in pages:  # no asset is fetched from the network
@@ -64,34 +61,32 @@ def test_data_docs_open_offline_from_a_file_url(tmp_path: Path) -> None:
             blocked.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(offline=True, viewport={"width": 1280, "height": 800})
-            context.route("**/*", only_files)
-            page = context.new_page()
-            failed: list[str] = []
-            page.on("requestfailed", lambda request: failed.append(request.url))
-            page.goto(index.as_uri(), wait_until="load")
-            # the validation list is a bootstrap-table built by JavaScript: rows mean jQuery and
-            # bootstrap-table ran from the local copies
-            results = page.locator("#Validation-Results table tbody tr")
-            results.first.wait_for(state="visible", timeout=30_000)
-            rows = results.all_inner_texts()
-            # the status icons come from the local Font Awesome webfont
-            icon_font = page.evaluate(
-                "() => getComputedStyle(document.querySelector('.ge-failed-icon'), '::before')"
-                ".fontFamily"
-            )
-            # Bootstrap's stylesheet applied: .btn gets its inline-block display from it
-            display = page.evaluate(
-                "() => { const b = document.createElement('span'); b.className = 'btn';"
-                " document.body.appendChild(b); return getComputedStyle(b).display; }"
-            )
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-        finally:
-            browser.close()
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 800})
+    try:
+        context.route("**/*", only_files)
+        page = context.new_page()
+        failed: list[str] = []
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        page.goto(index.as_uri(), wait_until="load")
+        # the validation list is a bootstrap-table built by JavaScript: rows mean jQuery and
+        # bootstrap-table ran from the local copies
+        results = page.locator("#Validation-Results table tbody tr")
+        results.first.wait_for(state="visible", timeout=30_000)
+        rows = results.all_inner_texts()
+        # the status icons come from the local Font Awesome webfont
+        icon_font = page.evaluate(
+            "() => getComputedStyle(document.querySelector('.ge-failed-icon'), '::before')"
+            ".fontFamily"
+        )
+        # Bootstrap's stylesheet applied: .btn gets its inline-block display from it
+        display = page.evaluate(
+            "() => { const b = document.createElement('span'); b.className = 'btn';"
+            " document.body.appendChild(b); return getComputedStyle(b).display; }"
+        )
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+    finally:
+        context.close()
 
     assert len(rows) == 2
     assert any("raw.product_reviews" in row for row in rows)
