@@ -60,6 +60,12 @@ def _add_run_settings(parser: argparse.ArgumentParser) -> None:
         help="which CLV/activity model customers follow (default auto: contract holders the "
         "contractual one, the others the purchase model; docs/clv.md)",
     )
+    parser.add_argument(
+        "--revenue-quarantine-max-share",
+        metavar="SHARE",
+        help="for this run, the share of a revenue table's rows one quarantine reason may take "
+        "before the build blocks (default 0.10, dbt var revenue_quarantine_max_share)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -283,7 +289,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from cx360.run_settings import RunSettings
         from cx360.warehouse import Warehouse
 
-        settings = RunSettings.parse(args.as_of, args.reporting_currency, args.business_model)
+        settings = RunSettings.parse(
+            args.as_of,
+            args.reporting_currency,
+            args.business_model,
+            args.revenue_quarantine_max_share,
+        )
         warehouse = Warehouse(args.warehouse_dir, args.target)
         run_id = new_run_id()
         # The lease first: a second run exits at once, before the pipeline's slow imports.
@@ -296,7 +307,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from cx360.run_settings import RunSettings
         from cx360.warehouse import Warehouse
 
-        settings = RunSettings.parse(args.as_of, args.reporting_currency, args.business_model)
+        settings = RunSettings.parse(
+            args.as_of,
+            args.reporting_currency,
+            args.business_model,
+            args.revenue_quarantine_max_share,
+        )
         result = backtest(
             Warehouse(args.warehouse_dir), settings, args.horizon_months, echo=lambda _: None
         )

@@ -1,8 +1,13 @@
 """The settings of one refresh that the data cannot tell: `cx360 run --as-of DATE
---reporting-currency CUR --business-model MODEL`, and the same fields of the Dagster resource.
+--reporting-currency CUR --business-model MODEL --revenue-quarantine-max-share SHARE`, and the
+same fields of the Dagster resource.
 
-Each is a dbt var (dbt_project.yml: as_of_date, reporting_currency, business_model); unset, the
-project's default applies. The purchase model step and the dbt build read the same vars.
+Each is a dbt var (dbt_project.yml: as_of_date, reporting_currency, business_model,
+revenue_quarantine_max_share); unset, the project's default applies. The last one is the
+operator's way through the revenue-quarantine gate for one run (a CRM export that lags the
+billing feed by a few days leaves orders of customers not delivered yet), said on the command
+line rather than by editing the project. The purchase model step and the dbt build read the
+same vars.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ class RunSettings:
     as_of: dt.date | None = None
     reporting_currency: str | None = None
     business_model: str | None = None
+    revenue_quarantine_max_share: float | None = None
 
     def __post_init__(self) -> None:
         if self.reporting_currency is not None and not re.fullmatch(
@@ -36,6 +42,12 @@ class RunSettings:
                 f"unknown business model {self.business_model!r}",
                 f"choose one of {', '.join(BUSINESS_MODELS)}",
             )
+        share = self.revenue_quarantine_max_share
+        if share is not None and not 0 <= share <= 1:
+            raise Cx360Error(
+                f"revenue quarantine share {share} is not between 0 and 1",
+                "pass a share of a revenue table's rows, e.g. --revenue-quarantine-max-share 0.2",
+            )
 
     @classmethod
     def parse(
@@ -43,6 +55,7 @@ class RunSettings:
         as_of: str | dt.date | None = None,
         reporting_currency: str | None = None,
         business_model: str | None = None,
+        revenue_quarantine_max_share: str | float | None = None,
     ) -> RunSettings:
         """From text (CLI, Dagster run config); empty strings mean unset."""
         day = None
@@ -55,13 +68,23 @@ class RunSettings:
                 raise Cx360Error(
                     f"as-of day {as_of!r} is not a date", "write it as YYYY-MM-DD"
                 ) from err
-        return cls(day, reporting_currency or None, business_model or None)
+        share = None
+        if revenue_quarantine_max_share not in (None, ""):
+            try:
+                share = float(revenue_quarantine_max_share)
+            except ValueError as err:
+                raise Cx360Error(
+                    f"revenue quarantine share {revenue_quarantine_max_share!r} is not a number",
+                    "write it as a share, e.g. 0.2 for 20 %",
+                ) from err
+        return cls(day, reporting_currency or None, business_model or None, share)
 
-    def dbt_vars(self) -> dict[str, str]:
+    def dbt_vars(self) -> dict[str, str | float]:
         values = {
             "as_of_date": self.as_of.isoformat() if self.as_of else None,
             "reporting_currency": self.reporting_currency,
             "business_model": self.business_model,
+            "revenue_quarantine_max_share": self.revenue_quarantine_max_share,
         }
         return {k: v for k, v in values.items() if v is not None}
 

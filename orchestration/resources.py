@@ -23,7 +23,8 @@ def _from_project(path: str) -> str:
 
 class Cx360Resource(ConfigurableResource):
     """The raw folder landed from, the warehouse written to, and the run settings of
-    `cx360 run --as-of --reporting-currency --business-model` (empty = project default; set
+    `cx360 run --as-of --reporting-currency --business-model --revenue-quarantine-max-share`
+    (empty = project default; set
     them in a run's config under resources.cx360.config)."""
 
     raw_dir: str
@@ -32,10 +33,16 @@ class Cx360Resource(ConfigurableResource):
     as_of_date: str = ""
     reporting_currency: str = ""
     business_model: str = ""
+    revenue_quarantine_max_share: str = ""
 
     @property
     def settings(self) -> RunSettings:
-        return RunSettings.parse(self.as_of_date, self.reporting_currency, self.business_model)
+        return RunSettings.parse(
+            self.as_of_date,
+            self.reporting_currency,
+            self.business_model,
+            self.revenue_quarantine_max_share,
+        )
 
     @property
     def warehouse(self) -> Warehouse:

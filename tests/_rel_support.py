@@ -23,6 +23,7 @@ from rich.console import Console
 from cx360.dbt_runner import dbt_paths
 from cx360.generate import generate
 from cx360.pipeline import run_pipeline
+from cx360.run_settings import RunSettings
 from cx360.warehouse import Warehouse
 
 CUSTOMERS = 200
@@ -136,9 +137,17 @@ class PublishedRun:
         return duckdb.connect(str(self.warehouse.build_db), read_only=True)
 
 
-def run_quietly(raw_dir: Path, warehouse: Warehouse) -> tuple[int, str]:
+def run_quietly(
+    raw_dir: Path, warehouse: Warehouse, settings: RunSettings | None = None
+) -> tuple[int, str]:
     out = io.StringIO()
-    status = run_pipeline(raw_dir, warehouse, progress=False, console=Console(file=out, width=200))
+    status = run_pipeline(
+        raw_dir,
+        warehouse,
+        progress=False,
+        console=Console(file=out, width=200),
+        settings=settings,
+    )
     return status, out.getvalue()
 
 
