@@ -122,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     inspect = sub.add_parser(
         "inspect",
-        help="read a raw folder, guess its cx360_sources.yml and list problems (writes nothing)",
+        help="read a raw folder, guess its cx360_sources.yml and list problems (writes nothing; "
+        "exit 2 when something must be fixed before landing)",
         description="Guess each table's encoding, delimiter, date order and decimal separator, "
         "print the cx360_sources.yml that would land the folder, and the problems found.",
     )
@@ -270,8 +271,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "inspect":
         from cx360.landing.inspect import inspect_raw_dir, render
 
-        print(render(inspect_raw_dir(args.raw_dir)))
-        return 0
+        found = inspect_raw_dir(args.raw_dir)
+        print(render(found))
+        # a script can gate landing on it: 0 = lands with the settings shown, 2 = fix first
+        return ExitCode.BAD_INPUT if found.all_problems() else ExitCode.PUBLISHED
     if args.command == "land":
         from cx360.errors import resource_errors
         from cx360.landing import land

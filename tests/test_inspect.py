@@ -60,6 +60,7 @@ def test_inspect_guesses_settings_that_land_the_folder(
         }
     }
     assert "birth_date dates look like DD/MM/YYYY" in output
+    assert "0 problem(s) to fix before landing" in output  # the settings shown take care of it
     warehouse = Warehouse(tmp_path / "wh")
     assert not warehouse.root.exists()  # inspect wrote nothing
 
@@ -79,6 +80,7 @@ def test_misnamed_files_get_did_you_mean(tmp_path: Path) -> None:
     problems = inspect_raw_dir(raw).all_problems()
     assert "crm_customer.csv is not a contract table: did you mean crm_customers?" in problems
     assert "CRM_Contracts.CSV is not a contract table: did you mean crm_contracts?" in problems
+    assert cli_main(["inspect", "--raw-dir", str(raw)]) == 2  # a script can stop here
     with pytest.raises(ContractError) as failure:
         land(raw, Warehouse(tmp_path / "wh"), progress=False)
     message = str(failure.value)
@@ -102,8 +104,10 @@ def test_a_table_folder_with_mixed_delimiters_is_reported(tmp_path: Path) -> Non
     (raw / "crm_customers" / "a.csv").write_text(text)
     (raw / "crm_customers" / "b.csv").write_text(text.replace(",", ";"))
 
-    output = render(inspect_raw_dir(raw))
+    found = inspect_raw_dir(raw)
+    output = render(found)
     assert "crm_customers: files with different delimiters" in output
+    assert any("different delimiters" in p for p in found.all_problems())
     assert "'b.csv'" not in output and "crm_customers/b.csv" in output
 
 
@@ -119,3 +123,20 @@ def test_a_table_folder_with_mixed_delimiters_is_reported(tmp_path: Path) -> Non
 )
 def test_suggest_table(name: str, expected: str | None) -> None:
     assert suggest_table(name, CONTRACT) == expected
+
+
+def test_a_missing_optional_column_is_a_note_a_missing_required_one_a_problem(
+    tmp_path: Path,
+) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    lines = (raw / "crm_customers.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    drop = {header.index("birth_date"), header.index("customer_id")}
+    kept = [",".join(v for i, v in enumerate(line.split(",")) if i not in drop) for line in lines]
+    (raw / "crm_customers.csv").write_text("\n".join(kept) + "\n")
+
+    found = inspect_raw_dir(raw)
+    assert any("crm_customers.birth_date (optional: lands as NULL)" in n for n in found.all_notes())
+    assert any("crm_customers.customer_id (required)" in p for p in found.all_problems())
+    assert not any("birth_date" in p for p in found.all_problems())

@@ -85,7 +85,8 @@ class TableInspection:
     table: str
     files: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the folder will not land as it is
+    notes: list[str] = field(default_factory=list)  # handled by the settings shown, or harmless
     seen: dict[str, dict[str, str]] = field(default_factory=dict)  # what -> value -> first file
     mixed: set[str] = field(default_factory=set)
 
@@ -95,6 +96,7 @@ class Inspection:
     raw_dir: Path
     tables: dict[str, TableInspection] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def settings_yaml(self) -> str:
         tables = {n: t.settings for n, t in self.tables.items() if t.settings}
@@ -103,7 +105,12 @@ class Inspection:
         return yaml.safe_dump({"tables": tables}, sort_keys=False, allow_unicode=True)
 
     def all_problems(self) -> list[str]:
+        """What stops the folder landing whole, even with the settings shown: fix these."""
         return self.problems + [p for t in self.tables.values() for p in t.problems]
+
+    def all_notes(self) -> list[str]:
+        """What the settings shown take care of, or what lands as NULL by the contract."""
+        return self.notes + [n for t in self.tables.values() for n in t.notes]
 
 
 def _read_sample(path: Path, encoding: str) -> str:
@@ -143,7 +150,7 @@ def _inspect_csv(path: Path, table: Table, found: TableInspection, batch: str) -
             setting = "date_format" if kind == "date" else "timestamp_format"
             if guessed:
                 found.settings[setting] = guessed[0]
-                found.problems.append(
+                found.notes.append(
                     f"{batch}: {name} dates look like {guessed[1]}, e.g. {values[0]!r}: "
                     f"{setting} set to {guessed[0]!r}"
                 )
@@ -163,7 +170,8 @@ def _agree(found: TableInspection, what: str, value: str, batch: str) -> None:
     if len(seen) == 2 and what not in found.mixed:
         found.mixed.add(what)
         examples = ", ".join(f"{v!r} in {b}" for v, b in seen.items())
-        found.problems.append(
+        kept = found.notes if what == "encodings" else found.problems
+        kept.append(
             f"{found.table}: files with different {what} ({examples})"
             + (
                 ": landing detects each file's encoding, leave `encoding:` out"
@@ -193,10 +201,12 @@ def _column_mapping(
         if close and normalised[close[0]] not in mapping:
             mapping[normalised[close[0]]] = column
         else:
-            required = " (required)" if table.column(column).required else ""
-            found.problems.append(
-                f"{batch}: no column for {table.name}.{column}{required}; if the file names it "
-                f"otherwise, map it under columns: {{<your name>: {column}}}"
+            required = table.column(column).required
+            (found.problems if required else found.notes).append(
+                f"{batch}: no column for {table.name}.{column}"
+                + (" (required)" if required else " (optional: lands as NULL)")
+                + f"; if the file names it otherwise, map it under columns: "
+                f"{{<your name>: {column}}}"
             )
     return mapping
 
@@ -209,7 +219,7 @@ def inspect_raw_dir(raw_dir: Path) -> Inspection:
     result = Inspection(raw_dir)
     if (raw_dir / SETTINGS_FILE).is_file():
         load_source_settings(raw_dir, contract)  # a broken settings file is the first problem
-        result.problems.append(
+        result.notes.append(
             f"{SETTINGS_FILE} exists: the guesses below ignore it (compare them with it)"
         )
     for entry in sorted(raw_dir.iterdir()):
@@ -246,13 +256,16 @@ def inspect_raw_dir(raw_dir: Path) -> Inspection:
 
 
 def render(result: Inspection) -> str:
-    problems = result.all_problems()
+    problems, notes = result.all_problems(), result.all_notes()
     lines = [
         f"# {SETTINGS_FILE} for {result.raw_dir} (guessed by cx360 inspect; save it in that "
         "folder after checking it)",
         result.settings_yaml().rstrip(),
         "",
-        f"{len(problems)} problem(s) found" + (":" if problems else ""),
+        f"{len(problems)} problem(s) to fix before landing" + (":" if problems else ""),
     ]
     lines += [f"  - {p}" for p in problems]
+    if notes:
+        lines += [f"{len(notes)} note(s), taken care of by the settings above or by the contract:"]
+        lines += [f"  - {n}" for n in notes]
     return "\n".join(lines)
