@@ -463,20 +463,31 @@ def test_a_header_without_its_newline_is_incomplete_and_waits(landing: Landing) 
     assert f"skipped {name}: incomplete, does not end in a newline" in "\n".join(report.warnings)
 
 
-def test_a_line_over_the_reader_limit_is_quarantined_with_its_reason(landing: Landing) -> None:
+# 2.1 MB: over DuckDB's 2 MB default line limit; 50 MB: over its reader's whole buffer too
+@pytest.mark.parametrize("field_bytes", [2_100_000, 50_000_000])
+def test_a_line_over_the_reader_limit_is_quarantined_with_its_reason(
+    landing: Landing, field_bytes: int
+) -> None:
     header = ",".join(TABLE.column_names)
     good = "t1,,,,,,,2026-01-02T10:00:00Z,,,,,,,2026-01-02T10:00:00Z"
-    huge = "t2,,,,,,,2026-01-02T10:00:00Z,,,,,,," + "x" * 2_100_000 + ",2026-01-02T10:00:00Z"
+    huge = "t2,,,,,,,2026-01-02T10:00:00Z,,,,,,," + "x" * field_bytes + ",2026-01-02T10:00:00Z"
     name = landing.write(f"{header}\n{good}\n{huge}\n{good.replace('t1', 't3')}\n".encode())
     land(landing.raw, landing.warehouse, progress=False)
     assert _assert_conserved(landing, name) == (3, 2, 1)
-    ((code, row, detail),) = landing.query(
-        "select reason_code, source_row, reason_detail from audit.landing_quarantine "
-        "where batch_name = ?",
+    ((code, row, detail, raw),) = landing.query(
+        "select reason_code, source_row, reason_detail, raw_record "
+        "from audit.landing_quarantine where batch_name = ?",
         [name],
     )
     assert (code, row) == ("unparseable_line", 2)
     assert "maximum line size" in detail.lower()
+    assert raw.startswith("t2,")  # its own text, never another row's
+    # the rows after it keep their record numbers
+    rows = landing.query(
+        "select ticket_id, _source_row from raw.support_tickets where _batch_name = ? order by 2",
+        [name],
+    )
+    assert rows == [("t1", 1), ("t3", 3)]
 
 
 @pytest.mark.parametrize(

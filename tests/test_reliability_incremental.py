@@ -111,9 +111,10 @@ def _run_accepting_dirt(raw: Path, warehouse: Warehouse) -> tuple[int, str]:
     for _ in range(2):  # at most one way through each block
         if status != ExitCode.BLOCKED:
             break
-        if "revenue quarantined above" in output:
-            assert "unknown_customer" in output, output
-            assert "unconvertible_currency" not in output, output
+        gate = [line for line in output.splitlines() if "revenue quarantined above" in line]
+        if gate:  # unknown customers only: the CRM lags; a missing fx rate is not accepted
+            assert "unknown_customer" in gate[0], gate[0]
+            assert "unconvertible_currency" not in gate[0], gate[0]
             settings = RunSettings(revenue_quarantine_max_share=0.5)
         elif not accepted:
             with duckdb.connect(str(warehouse.landing_db), read_only=True) as con:

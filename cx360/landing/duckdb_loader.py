@@ -57,6 +57,43 @@ from cx360.landing.discovery import BatchFile
 from cx360.landing.settings import DEFAULT_SETTINGS, SourceSettings
 from cx360.warehouse import duckdb_memory_limit
 
+# DuckDB read_csv's default max_line_size. A longer line is rejected with LINE SIZE OVER
+# MAXIMUM, except one longer than the reader's whole buffer: that line is skipped with no
+# reject at all (seen with a 50 MB field, DuckDB 1.4). long_lines() finds them by a byte scan.
+READER_MAX_LINE_BYTES = 2_097_152
+SCAN_CHUNK_BYTES = 1 << 20  # below READER_MAX_LINE_BYTES: a long line always spans chunks
+KEPT_PREFIX_BYTES = 200
+
+
+def long_lines(path: Path, limit: int = READER_MAX_LINE_BYTES) -> list[tuple[int, int, str]]:
+    """(line number, bytes, first bytes as text) of each physical line of a CSV file longer
+    than `limit` bytes; the header is line 1. One pass at memory speed: per chunk only a
+    find, an rfind and a count run, in C."""
+    if not path.name.lower().endswith(".gz") and path.stat().st_size <= limit:
+        return []
+    found: list[tuple[int, int, str]] = []
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    newlines_before = 0  # newlines before the current line
+    run = 0  # bytes of the current line so far
+    prefix = b""
+    with opener(path, "rb") as handle:
+        while chunk := handle.read(SCAN_CHUNK_BYTES):
+            first = chunk.find(b"\n")
+            if run == 0:
+                prefix = chunk[:KEPT_PREFIX_BYTES]
+            if first == -1:
+                run += len(chunk)
+                continue
+            if run + first > limit:
+                text = prefix.decode("utf-8", errors="replace")
+                found.append((newlines_before + 1, run + first, text))
+            newlines_before += chunk.count(b"\n")
+            last = chunk.rfind(b"\n")
+            run = len(chunk) - last - 1
+            prefix = chunk[last + 1 : last + 1 + KEPT_PREFIX_BYTES]
+    return found
+
+
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_batch_name", "VARCHAR"),
     ("_source_row", "BIGINT"),
@@ -570,7 +607,29 @@ class GroupLoader:
             join _cx_rejscan as sc on e.scan_id = sc.scan_id and e.file_id = sc.file_id
             group by all"""
         )
+        self._reject_lines_the_reader_skipped()
         self.file_columns = list(header)
+
+    def _reject_lines_the_reader_skipped(self) -> None:
+        """Add to _cx_rejected the over-long lines the reader dropped without a reject, so they
+        are quarantined, counted and numbered like any unparseable line (nothing vanishes)."""
+        skipped = []
+        for batch in self.batches:
+            path = str(batch.path)
+            for line, size, text in long_lines(batch.path):
+                reported = self.con.execute(
+                    "select count(*) from _cx_rejected where path = ? and line = ?", [path, line]
+                ).fetchone()
+                if reported and reported[0]:
+                    continue
+                detail = (
+                    f"LINE SIZE OVER MAXIMUM: line {line} is {size:,} bytes, over the reader's "
+                    f"maximum line size of {READER_MAX_LINE_BYTES:,} (first "
+                    f"{KEPT_PREFIX_BYTES} bytes kept)"
+                )
+                skipped.append((path, line, None, detail, text))
+        if skipped:
+            self.con.executemany("insert into _cx_rejected values (?, ?, ?, ?, ?)", skipped)
 
     def _source_types(self) -> dict[str, str]:
         rows = self.con.execute("describe _cx_src").fetchall()
