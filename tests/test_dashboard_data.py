@@ -181,14 +181,14 @@ def test_normalise_gives_floats_and_timestamps_whatever_the_engine() -> None:
     assert frame["name"].dtype == object
 
 
-def test_customers_to_act_on_rank_by_value_at_risk_with_their_own_reasons() -> None:
+def test_customers_to_act_on_keep_the_mart_ranking_with_their_own_reasons() -> None:
     import pandas as pd
 
     from cx360.dashboard.views.act import ranked
 
     targets = pd.DataFrame(
         {
-            "target_rank": [1, 2, 3],
+            "target_rank": [2, 1, 3],  # retention_targets ranks by value at risk
             "customer_id": ["A", "B", "C"],
             "clv_predicted": [1000.0, 5000.0, None],
             "churn_risk_score": [90, 40, 80],
@@ -203,7 +203,7 @@ def test_customers_to_act_on_rank_by_value_at_risk_with_their_own_reasons() -> N
         }
     )
     out = ranked(targets)
-    assert list(out["customer_id"]) == ["B", "A", "C"]  # 2,000 > 900 > 0 (no prediction)
+    assert list(out["customer_id"]) == ["B", "A", "C"]
     assert list(out["priority"]) == [1, 2, 3]
     reasons = dict(zip(out["customer_id"], out["reasons"], strict=True))
     assert reasons["A"] == "detractor (last NPS 3)"

@@ -692,8 +692,8 @@ def network_areas(wh: _Marts) -> pd.DataFrame:
 
 
 def customers_at_risk(wh: _Marts, segment: str) -> pd.DataFrame:
-    """The retention targets (marts.retention_targets) with the customer_360 columns that
-    explain their risk score, for ranking by value at risk (views/act.py)."""
+    """The retention targets (marts.retention_targets, ranked by value at risk there) with the
+    customer_360 columns that explain their risk score (views/act.py)."""
     wh.require("marts.retention_targets", "marts.customer_360")
     clause, params = _segment_clause(segment, "t.segment")
     return wh.frame(
@@ -702,7 +702,9 @@ def customers_at_risk(wh: _Marts, segment: str) -> pd.DataFrame:
             cast(t.revenue_12m as double precision) as revenue_12m,
             cast(t.clv_predicted as double precision) as clv_predicted,
             t.lifecycle_stage, t.churn_risk_score, t.churn_risk_level, t.top_risk_factor,
-            t.next_best_action, t.next_renewal_date, t.contact_channel,
+            t.next_best_action, t.next_renewal_date, t.contact_channel, t.no_contact_reason,
+            cast(t.churn_probability as double precision) as churn_probability,
+            cast(t.value_at_risk as double precision) as value_at_risk, t.value_at_risk_basis,
             c.nps_category, c.last_nps_score, c.complaints_12m, c.open_tickets,
             cast(c.qos_exposure_30d as double precision) as qos_exposure_30d,
             c.interactions_90d, c.last_interaction_at

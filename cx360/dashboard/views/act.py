@@ -1,10 +1,7 @@
-"""Customers to act on: the retention targets (marts.retention_targets) ranked by value at
-risk, with the facts behind each customer's risk score, the next best action and the contact
-channel; customers with no allowed channel listed apart. Exportable to CSV.
-
-Value at risk = predicted CLV x churn probability. customer_360 has no calibrated churn
-probability yet: churn_risk_score / 100 (the weighted score of seed churn_risk_weights) stands
-in for it, and the page says so.
+"""Customers to act on: the retention targets (marts.retention_targets, which computes value
+at risk and the ranking) with the facts behind each customer's risk score, the next best action
+and the contact channel of seed contact_rules; customers with no allowed channel listed apart,
+with the reason. Exportable to CSV.
 
 The export goes through formatting.to_safe_csv: any text cell a spreadsheet would run as a
 formula (= + - @ tab CR) gets a leading apostrophe."""
@@ -35,6 +32,8 @@ SHOWN = [
     "reasons",
     "next_best_action",
     "contact_channel",
+    "no_contact_reason",
+    "value_at_risk_basis",
     "segment",
     "value_tier",
     "revenue_12m",
@@ -62,12 +61,10 @@ def reasons(row: pd.Series) -> str:
 
 
 def ranked(targets: pd.DataFrame) -> pd.DataFrame:
-    """Targets with value at risk and reasons, highest value at risk first."""
-    frame = targets.assign(
-        value_at_risk=targets["clv_predicted"].fillna(0) * targets["churn_risk_score"] / 100.0,
-        reasons=[reasons(row) for _, row in targets.iterrows()],
+    """Targets in the mart's order (value at risk first) with their reasons."""
+    frame = targets.sort_values("target_rank").assign(
+        reasons=[reasons(row) for _, row in targets.sort_values("target_rank").iterrows()]
     )
-    frame = frame.sort_values(["value_at_risk", "target_rank"], ascending=[False, True])
     return frame.assign(priority=range(1, len(frame) + 1))
 
 
@@ -96,6 +93,8 @@ COLUMN_CONFIG = {
     "reasons": st.column_config.TextColumn("Why at risk", width="large"),
     "next_best_action": st.column_config.TextColumn("Next best action"),
     "contact_channel": st.column_config.TextColumn("Contact"),
+    "no_contact_reason": st.column_config.TextColumn("Why no contact"),
+    "value_at_risk_basis": st.column_config.TextColumn("Churn probability from"),
     "segment": st.column_config.TextColumn("Segment"),
     "value_tier": st.column_config.TextColumn("Value tier"),
     "revenue_12m": st.column_config.NumberColumn("Revenue 12m (EUR)", format="%.0f"),
@@ -107,11 +106,12 @@ def render(ctx: PageContext) -> None:
     st.title("Customers to act on")
     st.caption(
         "Active customers whose churn risk level calls for a retention action, ranked by value "
-        "at risk = predicted CLV x churn probability. Until a calibrated churn probability is "
-        "published, churn_risk_score / 100 stands in for it. 'Why at risk' lists the facts "
-        "behind each score. Contact: e-mail when the customer consented and has an address, "
-        "else an SMS coupon, else none. Segment filter applies; period and channel do not "
-        "(a snapshot as of the last publish)."
+        "at risk = predicted CLV x churn probability: 1 - P(alive) for customers on the "
+        "purchase model; for contract customers, who have no calibrated probability yet, the "
+        "churn risk score / 100 stands in ('Churn probability from' says which). 'Why at risk' "
+        "lists the facts behind each score. Contact: the first rule of seed contact_rules the "
+        "customer fits (default e-mail, then SMS coupon, both with marketing consent). Segment "
+        "filter applies; period and channel do not (a snapshot as of the last publish)."
     )
     targets = ranked(data.customers_at_risk(ctx.warehouse, ctx.filters.segment))
     shown = _filter(targets)
@@ -133,7 +133,8 @@ def render(ctx: PageContext) -> None:
     st.dataframe(reachable[SHOWN], hide_index=True, column_config=COLUMN_CONFIG)
     st.subheader(f"No allowed channel ({len(unreachable):,})")
     st.caption(
-        "No marketing consent, or no address or number: not to be contacted by marketing. "
-        "Act through service (an open ticket, the next contact they make)."
+        "No contact rule fits (see 'Why no contact': no marketing consent, or no address or "
+        "number): not to be contacted by marketing. Act through service (an open ticket, the "
+        "next contact they make)."
     )
     st.dataframe(unreachable[SHOWN], hide_index=True, column_config=COLUMN_CONFIG)

@@ -1,9 +1,15 @@
 {#-
     Who to call first: active customers whose churn_risk_level is one of
-    var retention_target_risk_levels, most valuable first (revenue of the last 12 months, then
-    predicted CLV, then risk). contact_channel follows consent: e-mail when the customer agreed
-    to marketing and has an address, else an SMS coupon when there is a phone number, else none
-    (no consent, or no way to reach them). No address or number is published, only the channel.
+    var retention_target_risk_levels, highest value at risk first.
+
+    value_at_risk = clv_predicted x churn probability. The purchase model gives a probability
+    (1 - P(alive), BG/NBD); the contractual model has none yet, so churn_risk_score / 100
+    stands in for it, and value_at_risk_basis says which one a row used.
+
+    contact_channel: the first rule of seed contact_rules (by rule_order) whose contact point
+    the customer has on file and whose consent need they meet; else 'none', with
+    no_contact_reason (no_marketing_consent when a rule would fit with consent, else
+    no_contact_point). No address or number is published, only the channel.
 -#}
 
 {%- set target_levels = var('retention_target_risk_levels') -%}
@@ -19,11 +25,68 @@ customer_360 as (
 contact_points as (
 
     select
-        customer_id,
-        email is not null as has_email,
-        phone is not null as has_phone
+        customers.customer_id,
+        coalesce(customer_360.marketing_consent, false) as has_consent,
+        customers.email is not null as has_email,
+        customers.phone is not null as has_phone
 
-    from {{ ref('stg_crm__customers') }}
+    from {{ ref('stg_crm__customers') }} as customers
+    inner join customer_360
+        on customers.customer_id = customer_360.customer_id
+
+),
+
+contact_rules as (
+
+    select * from {{ ref('contact_rules') }}
+
+),
+
+-- every rule the customer has the contact point for; allowed = the consent need is met too
+reachable_by as (
+
+    select
+        contact_points.customer_id,
+        contact_rules.rule_order,
+        contact_rules.channel,
+        contact_points.has_consent or not contact_rules.needs_marketing_consent as is_allowed
+
+    from contact_points
+    inner join contact_rules
+        on
+            (contact_rules.contact_point = 'email' and contact_points.has_email)
+            or (contact_rules.contact_point = 'phone' and contact_points.has_phone)
+
+),
+
+first_allowed_rule as (
+
+    select
+        customer_id,
+        min(case when is_allowed then rule_order end) as rule_order,
+        count(*) as rules_with_contact_point
+
+    from reachable_by
+    group by customer_id
+
+),
+
+contact_channels as (
+
+    select
+        contact_points.customer_id,
+        coalesce(contact_rules.channel, 'none') as contact_channel,
+        case
+            when contact_rules.channel is not null then null
+            when first_allowed_rule.rules_with_contact_point > 0 then 'no_marketing_consent'
+            else 'no_contact_point'
+        end as no_contact_reason
+
+    from contact_points
+    left join first_allowed_rule
+        on contact_points.customer_id = first_allowed_rule.customer_id
+    left join contact_rules
+        on first_allowed_rule.rule_order = contact_rules.rule_order
 
 ),
 
@@ -42,15 +105,15 @@ targets as (
         customer_360.next_best_action,
         customer_360.next_renewal_date,
         case
-            when not coalesce(customer_360.marketing_consent, false) then 'none'
-            when contact_points.has_email then 'email'
-            when contact_points.has_phone then 'sms_coupon'
-            else 'none'
-        end as contact_channel
+            when customer_360.clv_model = 'purchase' and customer_360.p_alive is not null
+                then 1 - customer_360.p_alive
+        end as churn_probability,
+        contact_channels.contact_channel,
+        contact_channels.no_contact_reason
 
     from customer_360
-    inner join contact_points
-        on customer_360.customer_id = contact_points.customer_id
+    inner join contact_channels
+        on customer_360.customer_id = contact_channels.customer_id
     where
         customer_360.is_active
         and customer_360.churn_risk_level in (
@@ -61,14 +124,29 @@ targets as (
 
 ),
 
+valued as (
+
+    select
+        *,
+        coalesce(clv_predicted, 0)
+        * coalesce(churn_probability, churn_risk_score / 100.0) as value_at_risk,
+        case
+            when churn_probability is not null then 'purchase_model_p_alive'
+            else 'churn_risk_score'
+        end as value_at_risk_basis
+
+    from targets
+
+),
+
 ranked as (
 
     select
         cast(
             row_number() over (
                 order by
+                    value_at_risk desc,
                     revenue_12m desc,
-                    clv_predicted desc,
                     churn_risk_score desc,
                     customer_id asc
             ) as integer
@@ -84,9 +162,13 @@ ranked as (
         cast(top_risk_factor as {{ dbt.type_string() }}) as top_risk_factor,
         cast(next_best_action as {{ dbt.type_string() }}) as next_best_action,
         cast(next_renewal_date as date) as next_renewal_date,
-        cast(contact_channel as {{ dbt.type_string() }}) as contact_channel
+        cast(churn_probability as {{ cx360_type_double() }}) as churn_probability,
+        cast(value_at_risk as numeric(18, 4)) as value_at_risk,
+        cast(value_at_risk_basis as {{ dbt.type_string() }}) as value_at_risk_basis,
+        cast(contact_channel as {{ dbt.type_string() }}) as contact_channel,
+        cast(no_contact_reason as {{ dbt.type_string() }}) as no_contact_reason
 
-    from targets
+    from valued
 
 )
 
