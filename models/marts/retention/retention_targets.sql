@@ -104,12 +104,12 @@ targets as (
         customer_360.top_risk_factor,
         customer_360.next_best_action,
         customer_360.next_renewal_date,
+        contact_channels.contact_channel,
+        contact_channels.no_contact_reason,
         case
             when customer_360.clv_model = 'purchase' and customer_360.p_alive is not null
                 then 1 - customer_360.p_alive
-        end as churn_probability,
-        contact_channels.contact_channel,
-        contact_channels.no_contact_reason
+        end as churn_probability
 
     from customer_360
     inner join contact_channels
