@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,8 +32,7 @@ from cx360.warehouse import PROJECT_DIR, PostgresSettings, Warehouse
 
 SCHEMA = "purchase_model"
 SUMMARY_MODEL = "int_customer_purchase_summary"
-# where the step reads the summary and writes its tables (Spark: not yet, docs/clv.md)
-FITTED_TARGETS = ("duckdb", "postgres")
+# Spark: the fit runs in a child process with its own Spark session (_fit_in_spark_child)
 # Below this many repeat buyers the four BG/NBD parameters are not identified well enough.
 MIN_REPEAT_BUYERS = 20
 WEEKS_PER_MONTH = 52.0 / 12.0
@@ -173,10 +173,7 @@ def _read_summary(warehouse: Warehouse) -> pd.DataFrame:
 
         with psycopg2.connect(**PostgresSettings.from_env().connect_kwargs()) as con:
             return pd.read_sql_query(query, con)
-    raise Cx360Error(
-        f"the purchase model cannot read target {warehouse.target} yet",
-        "run transactional data on duckdb or postgres (docs/clv.md, 'Engines')",
-    )
+    return _spark().sql(query).toPandas()
 
 
 def _write(warehouse: Warehouse, params: pd.DataFrame, predictions: pd.DataFrame) -> None:
@@ -192,6 +189,9 @@ def _write(warehouse: Warehouse, params: pd.DataFrame, predictions: pd.DataFrame
                 con.unregister("_frame")
         finally:
             con.close()
+        return
+    if warehouse.target == "spark":
+        _write_spark(params, predictions)
         return
     import psycopg2
     import psycopg2.extras
@@ -209,6 +209,97 @@ def _write(warehouse: Warehouse, params: pd.DataFrame, predictions: pd.DataFrame
                 for row in frame.itertuples(index=False)
             ]
             psycopg2.extras.execute_values(cur, f"insert into {SCHEMA}.{name} values %s", rows)
+
+
+def _write_spark(params: pd.DataFrame, predictions: pd.DataFrame) -> None:
+    spark = _spark()
+    spark.sql(f"create database if not exists {SCHEMA}")
+    for name, frame in (("parameters", params), ("customer_predictions", predictions)):
+        columns = ", ".join(f"{c} {_spark_type(c, str(t))}" for c, t in frame.dtypes.items())
+        rows = [
+            tuple(None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in row)
+            for row in frame.itertuples(index=False)
+        ]
+        spark.createDataFrame(rows, schema=columns).write.mode("overwrite").format(
+            "parquet"
+        ).saveAsTable(f"{SCHEMA}.{name}")
+
+
+def _spark_type(column: str, dtype: str) -> str:
+    postgres = _postgres_type(column, dtype)
+    return {"double precision": "double", "text": "string"}.get(postgres, postgres)
+
+
+# The Spark session of the child process (set by _spark_child_main); None in the parent.
+_SPARK_SESSION = None
+
+
+def _spark():  # -> pyspark.sql.SparkSession
+    if _SPARK_SESSION is None:
+        raise Cx360Error(
+            "the purchase model reads Spark tables only inside its child process",
+            "call fit_purchase_model_step, which starts it",
+        )
+    return _SPARK_SESSION
+
+
+def _fit_in_spark_child(warehouse: Warehouse, dbt_vars: dict[str, object] | None) -> FitResult:
+    """fit_and_store in a child process: the embedded Derby metastore admits one JVM at a time
+    and a JVM holds it until it exits (as landing's Spark copy, cx360/landing/spark_export.py),
+    so dbt-spark can open it again afterwards."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "cx360.purchase_model", str(warehouse.root), json.dumps(dbt_vars)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **warehouse.dbt_env(), "PYSPARK_PYTHON": sys.executable},
+        check=False,
+    )
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+        raise Cx360Error(
+            f"the purchase model fit on Spark failed:\n{tail}",
+            hint="check Java (java -version) and that no other Spark/dbt process holds the "
+            "Derby metastore of this warehouse (one process at a time)",
+        )
+    found = json.loads(lines[-1])
+    as_of = dt.date.fromisoformat(found["as_of_date"]) if found["as_of_date"] else None
+    return FitResult(
+        as_of, found["customers"], found["repeat_buyers"], found["parameters"], found["note"]
+    )
+
+
+def _spark_child_main(argv: list[str]) -> int:
+    """Child process: start Spark like dbt-spark's session target, fit and store, print the
+    FitResult as one JSON line."""
+    global _SPARK_SESSION
+    from cx360.landing.spark_export import spark_session
+
+    root, dbt_vars = Path(argv[0]), json.loads(argv[1])
+    warehouse = Warehouse(root, "spark")
+    _SPARK_SESSION = spark_session(warehouse)
+    _SPARK_SESSION.sparkContext.setLogLevel("ERROR")
+    try:
+        fit = fit_and_store(warehouse, dbt_vars)
+    finally:
+        _SPARK_SESSION.stop()
+    as_of = fit.as_of_date
+    print(
+        json.dumps(
+            {
+                "as_of_date": str(as_of)[:10] if as_of is not None and not pd.isna(as_of) else None,
+                "customers": fit.customers,
+                "repeat_buyers": fit.repeat_buyers,
+                "parameters": {k: float(v) for k, v in fit.parameters.items()},
+                "note": fit.note,
+            }
+        )
+    )
+    return 0
 
 
 def _postgres_type(column: str, dtype: str) -> str:
@@ -298,15 +389,8 @@ def describe_business_model(warehouse: Warehouse, setting: str | None) -> str:
 def fit_purchase_model_step(
     warehouse: Warehouse, dbt_vars: dict[str, object] | None = None, *, echo=print
 ) -> FitResult:
-    """The refresh step: dbt builds the purchase summary, then fit_and_store()."""
-    if warehouse.target not in FITTED_TARGETS:
-        return FitResult(
-            None,
-            0,
-            0,
-            note=f"not fitted on {warehouse.target} (DuckDB and Postgres only, docs/clv.md): "
-            "purchase predictions are NULL, purchase customers use the one-off buyer rule",
-        )
+    """The refresh step: dbt builds the purchase summary, then fit_and_store() (on Spark in
+    a child process with its own Spark session)."""
     from cx360.dbt_runner import dbt_build
 
     # cautious: only the tests whose parents are all built here (the rest run in the build)
@@ -318,4 +402,12 @@ def fit_purchase_model_step(
         from cx360.pipeline import check_build
 
         check_build(build, warehouse)
+    if warehouse.target == "spark":
+        return _fit_in_spark_child(warehouse, dbt_vars)
     return fit_and_store(warehouse, dbt_vars)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_spark_child_main(sys.argv[1:]))

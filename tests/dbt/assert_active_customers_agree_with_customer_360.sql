@@ -42,12 +42,12 @@ mart as (
 
     select
         'segment' as dimension_name,
-        segment as dimension_value,
+        coalesce(segment, 'unknown') as dimension_value,  -- fct_kpi's label for no segment
         count(*) as mart_active
 
     from {{ ref('customer_360') }}
     where is_active
-    group by segment
+    group by coalesce(segment, 'unknown')
 
 )
 

@@ -3,11 +3,15 @@
 
     Contract spells: contracts merged into continuous periods of coverage (a contract starting on
     or before the day the previous coverage ends continues the spell; ended_at is exclusive).
-    has_running_contract: a contract covers the as-of day. current_spell_number > 1 means the
-    customer came back after a gap (input of the 'reactivated' lifecycle stage).
+    has_running_contract: a contract still covers the day after the as-of day (see is_active).
+    current_spell_number > 1 means the customer came back after a gap (input of the
+    'reactivated' lifecycle stage).
     is_active: a running contract, or, for customers who follow the purchase model, a purchase
-    coverage period (P(alive) above its threshold, int_customer_purchase_coverage) holding the
-    as-of day.
+    coverage period (P(alive) above its threshold, int_customer_purchase_coverage), that still
+    covers the customer once the as-of day is over (the day after it): the instant
+    int_customer_months judges active_at_month_end, so customer_360's active count is the
+    active_customers KPI of the as-of month, and a contract whose last day is the as-of day is
+    churned, as at a month end (tests/dbt/assert_active_customers_agree_with_customer_360.sql).
 -#}
 
 with
@@ -107,7 +111,7 @@ current_spells as (
     cross join as_of
     where
         spells.spell_started_at <= as_of.as_of_date
-        and as_of.as_of_date < spells.spell_covered_until
+        and cast(as_of.as_of_end as date) < spells.spell_covered_until
 
 ),
 
@@ -158,7 +162,7 @@ purchase_coverage as (
     cross join as_of
     where
         coverage.covered_from <= as_of.as_of_date
-        and as_of.as_of_date < coverage.covered_until
+        and cast(as_of.as_of_end as date) < coverage.covered_until
 
 ),
 
