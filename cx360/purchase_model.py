@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cx360.errors import Cx360Error
+from cx360.errors import BuildError, Cx360Error
 from cx360.warehouse import PROJECT_DIR, PostgresSettings, Warehouse
 
 SCHEMA = "purchase_model"
@@ -203,11 +203,7 @@ def _write(warehouse: Warehouse, params: pd.DataFrame, predictions: pd.DataFrame
             columns = ", ".join(f"{c} {_postgres_type(c, str(t))}" for c, t in frame.dtypes.items())
             cur.execute(f"drop table if exists {SCHEMA}.{name}")
             cur.execute(f"create table {SCHEMA}.{name} ({columns})")
-            # plain Python values: psycopg2 cannot adapt numpy scalars such as numpy.bool_
-            rows = [
-                tuple(None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in row)
-                for row in frame.itertuples(index=False)
-            ]
+            rows = [tuple(_python_value(v) for v in row) for row in frame.itertuples(index=False)]
             psycopg2.extras.execute_values(cur, f"insert into {SCHEMA}.{name} values %s", rows)
 
 
@@ -216,13 +212,20 @@ def _write_spark(params: pd.DataFrame, predictions: pd.DataFrame) -> None:
     spark.sql(f"create database if not exists {SCHEMA}")
     for name, frame in (("parameters", params), ("customer_predictions", predictions)):
         columns = ", ".join(f"{c} {_spark_type(c, str(t))}" for c, t in frame.dtypes.items())
-        rows = [
-            tuple(None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in row)
-            for row in frame.itertuples(index=False)
-        ]
+        rows = [tuple(_python_value(v) for v in row) for row in frame.itertuples(index=False)]
         spark.createDataFrame(rows, schema=columns).write.mode("overwrite").format(
             "parquet"
         ).saveAsTable(f"{SCHEMA}.{name}")
+
+
+def _python_value(value: object) -> object:
+    """A plain Python value for a driver (psycopg2, Spark's createDataFrame): neither adapts
+    numpy scalars or pandas Timestamps."""
+    if value is None or (not isinstance(value, str | bytes) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value
 
 
 def _spark_type(column: str, dtype: str) -> str:
@@ -261,7 +264,7 @@ def _fit_in_spark_child(warehouse: Warehouse, dbt_vars: dict[str, object] | None
     lines = result.stdout.strip().splitlines()
     if result.returncode != 0 or not lines:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
-        raise Cx360Error(
+        raise BuildError(
             f"the purchase model fit on Spark failed:\n{tail}",
             hint="check Java (java -version) and that no other Spark/dbt process holds the "
             "Derby metastore of this warehouse (one process at a time)",

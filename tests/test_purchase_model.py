@@ -245,4 +245,6 @@ def test_spark_fits_the_same_purchase_model(
     for column in ("p_alive", "clv_predicted"):
         left = joined[column].astype(float).to_numpy()
         right = joined[f"{column}_spark"].astype(float).to_numpy()
-        assert np.allclose(left, right, rtol=1e-6, equal_nan=True), column
+        # clv_predicted is stored with 4 decimals: one unit of the last may differ
+        close = np.isclose(left, right, rtol=1e-6, atol=1e-4, equal_nan=True)
+        assert close.all(), f"{column}: {np.nanmax(np.abs(left - right)):.6f} max difference"
