@@ -85,7 +85,7 @@ def page(render: Callable[[PageContext], None], ctx: PageContext | None) -> Call
 def build_context(wh: data._Marts) -> PageContext:
     sidebar.show_publish_status(wh)
     subjects = data.available_subjects(wh)
-    if subjects & {"surveys", "tickets"}:
+    if subjects & {"surveys", "tickets", "customers"}:  # answers, tickets, customer months
         subjects |= {"drilldown"}
     return PageContext(
         warehouse=wh,

@@ -508,6 +508,14 @@ def _period_end(start: dt.date, grain: str) -> dt.date:
 
 # --- drill-down: the rows behind a KPI value ---------------------------------------------
 
+TICKET_COLUMNS = (
+    "ticket_id, opened_at, first_response_at, resolved_at, channel, category, priority, "
+    "segment, first_response_hours, resolution_hours, reopen_count, is_first_contact_resolution"
+)
+MONTHS = (
+    "month_start, segment, value_tier, active_at_month_start, churned_in_month, "
+    "active_at_month_end, acquired_in_month, is_complete_month"
+)
 # kpi_name -> (mart, date column bucketed like fct_kpi, row condition, columns shown).
 # The conditions restate each KPI model's row filter; the browser test checks that the rows
 # listed are exactly the value's sample_size, so a drift between the two fails a test.
@@ -532,9 +540,26 @@ DRILLDOWNS: dict[str, tuple[str, str, str, str]] = {
         "marts.fct_tickets",
         "cast(resolved_at as date)",
         "is_resolved and resolution_hours is not null",
-        "ticket_id, opened_at, resolved_at, channel, category, priority, segment, "
-        "resolution_hours, reopen_count, is_first_contact_resolution",
+        TICKET_COLUMNS,
     ),
+    "first_contact_resolution_rate": (
+        "marts.fct_tickets",
+        "cast(resolved_at as date)",
+        "is_resolved",
+        TICKET_COLUMNS,
+    ),
+    "first_response_hours": (
+        "marts.fct_tickets",
+        "cast(opened_at as date)",
+        "first_response_at is not null",
+        TICKET_COLUMNS,
+    ),
+    # customer months (S, L, active at the month end, acquired): one row per customer
+    "churn_rate": ("marts.fct_customer_months", "month_start", "active_at_month_start", MONTHS),
+    "retention_rate": ("marts.fct_customer_months", "month_start", "active_at_month_start", MONTHS),
+    "active_customers": ("marts.fct_customer_months", "month_start", "active_at_month_end", MONTHS),
+    "new_customers": ("marts.fct_customer_months", "month_start", "acquired_in_month", MONTHS),
+    "churned_customers": ("marts.fct_customer_months", "month_start", "churned_in_month", MONTHS),
 }
 DIMENSION_COLUMNS = (
     "channel",

@@ -1,6 +1,8 @@
-"""Drill-down: the rows a KPI value rests on (survey answers, resolved tickets), for the
-period and cut chosen, next to the value and its n from marts.fct_kpi. Customer ids are shown
-hashed (sha256, first 16 hex digits) and no contact data is read; CSV export as elsewhere.
+"""Drill-down: the rows a KPI value rests on (survey answers for the score KPIs, tickets for
+MTTR, first response and first-contact resolution, customer months for the customer counts,
+churn and retention; cx360.dashboard.data.DRILLDOWNS), for the period and cut chosen, next to
+the value and its n from marts.fct_kpi. Customer ids are shown hashed (sha256, first 16 hex
+digits) and no contact data is read; CSV export as elsewhere.
 
 Reached from the "rows behind it" link under a KPI card, which carries the KPI (its label:
 the selector binds labels), grain, period and cut in the URL, e.g.
