@@ -41,6 +41,34 @@ CONSTANT = "constant (population mean of naive)"
 
 
 @dataclass(frozen=True)
+class LevelChurn:
+    """Active customers of one churn_risk_level at the cut-off, and how many churned in the
+    horizon: what the level means on the data (Wilson 95 % interval)."""
+
+    level: str
+    customers: int
+    churned: int
+
+    @property
+    def share(self) -> float:
+        return self.churned / self.customers
+
+    def _wilson(self, sign: int) -> float:
+        n, p, z = self.customers, self.share, 1.959964
+        centre = p + z * z / (2 * n)
+        spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        return (centre + sign * spread) / (1 + z * z / n)
+
+    @property
+    def ci_low(self) -> float:
+        return self._wilson(-1)
+
+    @property
+    def ci_high(self) -> float:
+        return self._wilson(+1)
+
+
+@dataclass(frozen=True)
 class Score:
     """One prediction of one quantity against the actual values."""
 
@@ -101,6 +129,7 @@ class BacktestResult:
     auc_p_alive_repeat: float | None = None
     auc_expected_purchases: float | None = None
     auc_churn_risk: float | None = None
+    churn_by_level: list[LevelChurn] = field(default_factory=list)
 
     def markdown(self) -> str:
         lines = [
@@ -131,6 +160,21 @@ class BacktestResult:
              self.auc_churn_risk),
         ):  # fmt: skip
             lines.append(f"- {label}: {'n/a' if value is None else f'{value:.3f}'}")
+        if self.churn_by_level:
+            lines += [
+                "",
+                f"Churn risk levels at the cut-off against churn in the {self.horizon_months} "
+                "months after (contract customers: no contract covering the horizon's last day; "
+                "purchase customers: no revenue in the horizon):",
+                "",
+                "| churn_risk_level | customers | churned | share churned | 95 % interval |",
+                "|---|---|---|---|---|",
+            ]
+            for level in self.churn_by_level:
+                lines.append(
+                    f"| {level.level} | {level.customers:,} | {level.churned:,} | "
+                    f"{level.share:.1%} | {level.ci_low:.1%} - {level.ci_high:.1%} |"
+                )
         return "\n".join(lines)
 
 
@@ -198,6 +242,13 @@ select
     summary.t_weeks,
     predictions.expected_spend_per_purchase,
     risk.churn_risk_score,
+    risk.churn_risk_level,
+    exists (
+        select 1 from staging.stg_crm__contracts as k cross join as_of as a
+        where k.customer_id = clv.customer_id
+          and k.started_at <= cast(a.as_of_end + to_months($h) as date)
+          and (k.ended_at is null or k.ended_at > cast(a.as_of_end + to_months($h) as date))
+    ) as covered_at_horizon_end,
     coalesce(w.actual_revenue, 0) as actual_revenue,
     coalesce(w.naive_revenue, 0) as naive_revenue,
     coalesce(w.actual_purchases, 0) as actual_purchases,
@@ -289,7 +340,27 @@ def measure(build_db: Path, horizon_months: int) -> BacktestResult:
         result.auc_churn_risk = auc(
             frame.loc[scored, "churn_risk_score"].to_numpy(float), r_actual[scored] <= 0
         )
+    result.churn_by_level = churn_by_level(frame)
     return result
+
+
+def churn_by_level(frame: pd.DataFrame) -> list[LevelChurn]:
+    """Per churn_risk_level of the active customers at the cut-off: how many churned in the
+    horizon (contract: not covered on its last day; purchase: no revenue in it)."""
+    scored = frame[frame["churn_risk_level"].notna()]
+    churned = np.where(
+        scored["follows"].eq("contract"),
+        ~scored["covered_at_horizon_end"].astype(bool),
+        scored["actual_revenue"].to_numpy(float) <= 0,
+    )
+    counts = pd.DataFrame({"level": scored["churn_risk_level"], "churned": churned})
+    order = {"low": 0, "medium": 1, "high": 2}
+    return [
+        LevelChurn(str(level), len(group), int(group["churned"].sum()))
+        for level, group in sorted(
+            counts.groupby("level"), key=lambda item: order.get(str(item[0]), 99)
+        )
+    ]
 
 
 def backtest(

@@ -51,22 +51,13 @@ recurring_fees as (
         contracts.customer_id,
         sum(
             contracts.monthly_fee
-            * case
-                when contracts.currency = '{{ var("reporting_currency") }}' then 1.0
-                else coalesce(fx_rate_periods.rate_to_reporting, 0.0)
-            end
+            * coalesce({{ rate_to_reporting('contracts.currency', 'fx_rate_periods') }}, 0.0)
         ) as monthly_fee_reporting
 
     from {{ ref('stg_crm__contracts') }} as contracts
     cross join as_of
     left join {{ ref('int_fx_rate_periods') }} as fx_rate_periods
-        on
-            contracts.currency = fx_rate_periods.currency
-            and as_of.as_of_date >= fx_rate_periods.valid_from
-            and (
-                fx_rate_periods.valid_until is null
-                or as_of.as_of_date < fx_rate_periods.valid_until
-            )
+        on {{ fx_rate_applies('fx_rate_periods', 'contracts.currency', 'as_of.as_of_date') }}
     where
         contracts.started_at <= as_of.as_of_date
         and (contracts.ended_at is null or as_of.as_of_date < contracts.ended_at)
