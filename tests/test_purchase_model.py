@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cx360.backtest import auc, best, score
+from cx360.backtest import auc, best, churn_by_level, score
 from cx360.cdnow import read_cdnow, write_raw
 from cx360.purchase_model import fit_bgnbd
 from cx360.warehouse import PROJECT_DIR, Warehouse
@@ -248,3 +248,21 @@ def test_spark_fits_the_same_purchase_model(
         # clv_predicted is stored with 4 decimals: one unit of the last may differ
         close = np.isclose(left, right, rtol=1e-6, atol=1e-4, equal_nan=True)
         assert close.all(), f"{column}: {np.nanmax(np.abs(left - right)):.6f} max difference"
+
+
+def test_churn_by_level_counts_each_business_model_by_its_own_rule() -> None:
+    """Contract customers churn when no contract covers the horizon's end; purchase customers
+    when they buy nothing in it; customers with no level (not active) are left out."""
+    frame = pd.DataFrame(
+        {
+            "churn_risk_level": ["low", "low", "high", "high", "high", None],
+            "follows": ["contract", "purchase", "contract", "contract", "purchase", "contract"],
+            "covered_at_horizon_end": [True, False, False, True, False, False],
+            "actual_revenue": [10.0, 0.0, 50.0, 0.0, 30.0, 0.0],
+        }
+    )
+    levels = churn_by_level(frame)
+    assert [(x.level, x.customers, x.churned) for x in levels] == [("low", 2, 1), ("high", 3, 1)]
+    low = levels[0]
+    assert low.share == 0.5
+    assert 0.05 < low.ci_low < 0.5 < low.ci_high < 0.95  # Wilson: never outside 0..1
