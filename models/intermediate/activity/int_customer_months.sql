@@ -57,57 +57,11 @@ contracts as (
 
 ),
 
-contract_runs as (
-
-    -- Contracts of a customer merged into runs of continuous coverage (gaps and islands): a
-    -- contract starts a new run when it begins after every earlier one has ended. Open-ended
-    -- contracts (ended_at null) count as ending on the far-future sentinel.
-    select
-        customer_id,
-        started_at,
-        coalesce(ended_at, cast('9999-12-31' as date)) as covered_until,
-        case
-            when
-                started_at <= max(coalesce(ended_at, cast('9999-12-31' as date))) over (
-                    partition by customer_id
-                    order by started_at, ended_at
-                    rows between unbounded preceding and 1 preceding
-                )
-                then 0
-            else 1
-        end as starts_run
-
-    from contracts
-
-),
-
-numbered_runs as (
-
-    select
-        customer_id,
-        started_at,
-        covered_until,
-        sum(starts_run) over (
-            partition by customer_id
-            order by started_at, covered_until
-            rows between unbounded preceding and current row
-        ) as run_number
-
-    from contract_runs
-
-),
-
 coverage as (
 
     -- Disjoint periods [covered_from, covered_until): a day lies in at most one of them, so a
     -- grid row meets at most one per day it is checked on and needs no aggregate afterwards.
-    select
-        customer_id,
-        min(started_at) as covered_from,
-        max(covered_until) as covered_until
-
-    from numbered_runs
-    group by customer_id, run_number
+    {{ coverage_spells('contracts') }}
 
 ),
 

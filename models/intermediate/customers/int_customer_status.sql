@@ -40,7 +40,8 @@ contracts as (
         contracts.contract_id,
         contracts.started_at,
         contracts.renewal_due_at,
-        -- open contracts run "forever" for the spell arithmetic
+        contracts.ended_at,
+        -- open contracts run "forever" for the renewal lookup
         coalesce(contracts.ended_at, cast('9999-12-31' as date)) as covered_until
 
     from {{ ref('stg_crm__contracts') }} as contracts
@@ -49,54 +50,9 @@ contracts as (
 
 ),
 
-contracts_ordered as (
-
-    select
-        customer_id,
-        contract_id,
-        started_at,
-        covered_until,
-        max(covered_until) over (
-            partition by customer_id
-            order by started_at, contract_id
-            rows between unbounded preceding and 1 preceding
-        ) as covered_until_before
-
-    from contracts
-
-),
-
-contracts_in_spells as (
-
-    select
-        customer_id,
-        started_at,
-        covered_until,
-        sum(
-            case
-                when covered_until_before is null or started_at > covered_until_before then 1
-                else 0
-            end
-        ) over (
-            partition by customer_id
-            order by started_at, contract_id
-            rows between unbounded preceding and current row
-        ) as spell_number
-
-    from contracts_ordered
-
-),
-
 spells as (
 
-    select
-        customer_id,
-        spell_number,
-        min(started_at) as spell_started_at,
-        max(covered_until) as spell_covered_until
-
-    from contracts_in_spells
-    group by customer_id, spell_number
+    {{ coverage_spells('contracts') }}
 
 ),
 
@@ -105,13 +61,13 @@ current_spells as (
     select
         spells.customer_id,
         spells.spell_number as current_spell_number,
-        spells.spell_started_at as current_spell_started_at
+        spells.covered_from as current_spell_started_at
 
     from spells
     cross join as_of
     where
-        spells.spell_started_at <= as_of.as_of_date
-        and cast(as_of.as_of_end as date) < spells.spell_covered_until
+        spells.covered_from <= as_of.as_of_date
+        and cast(as_of.as_of_end as date) < spells.covered_until
 
 ),
 
@@ -119,7 +75,7 @@ last_coverage as (
 
     select
         customer_id,
-        max(spell_covered_until) as last_covered_until
+        max(covered_until) as last_covered_until
 
     from spells
     group by customer_id
