@@ -30,7 +30,7 @@ ranked_{{ grain }} as (
         period_start,
         revenue,
         row_number() over (
-            partition by period_start order by revenue desc, customer_id asc
+            partition by period_start {{ pareto_order('revenue') }}
         ) as revenue_rank,
         count(*) over (partition by period_start) as customers
     from customer_revenue_{{ grain }}
@@ -41,7 +41,7 @@ events_{{ grain }} as (
     select
         period_start as period_at,
         case
-            when revenue_rank <= ceil({{ var('pareto_top_customer_share') }} * customers)
+            when {{ is_pareto_top('revenue_rank', 'customers') }}
                 then revenue
             else 0
         end as kpi_numerator,

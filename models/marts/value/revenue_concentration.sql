@@ -19,11 +19,11 @@ ranked as (
         segment,
         value_tier,
         revenue_12m,
-        row_number() over (order by revenue_12m desc, customer_id asc) as revenue_rank,
+        row_number() over ({{ pareto_order('revenue_12m') }}) as revenue_rank,
         count(*) over () as customers,
         sum(revenue_12m) over () as total_revenue_12m,
         sum(revenue_12m) over (
-            order by revenue_12m desc, customer_id asc
+            {{ pareto_order('revenue_12m') }}
             rows between unbounded preceding and current row
         ) as cumulative_revenue_12m
     from customer_value
@@ -42,8 +42,7 @@ final as (
             as cumulative_customer_share,
         {{ kpi_ratio('ranked.cumulative_revenue_12m', 'ranked.total_revenue_12m', 100) }}
             as cumulative_revenue_share,
-        ranked.revenue_rank <= ceil({{ var('pareto_top_customer_share') }} * ranked.customers)
-            as is_pareto_top
+        {{ is_pareto_top('ranked.revenue_rank', 'ranked.customers') }} as is_pareto_top
     from ranked
     left join erased_customers
         on ranked.customer_id = erased_customers.customer_id
