@@ -6,8 +6,10 @@ compared with the published file's; a drop larger than `marts_guard.max_drop_sha
 any of them blocks the run, whatever was accepted. Measures with no published value (first
 publish) are not judged.
 
-DuckDB target only: on postgres and spark the published layer is the schema dbt rebuilds, so
-there is no previous mart left to compare with at this point.
+DuckDB compares the build file with the published file; Postgres the schema dbt just built
+(`marts__build`) with the published `marts` it will replace (write-audit-publish, cx360.publish).
+Spark: not judged (its published layer is the schema dbt rebuilds in place, so no previous mart
+is left to compare with at this point).
 """
 
 from __future__ import annotations
@@ -26,8 +28,14 @@ MEASURES: dict[str, str] = {
     "revenue (lifetime, all customers)": (
         "select coalesce(sum(revenue_lifetime), 0) from marts.customer_360"
     ),
-    "KPI coverage (fct_kpi rows with a value)": (
-        "select count(*) from marts.fct_kpi where value is not null"
+    # KPIs that have an overall value in the last three months: what a broken import loses.
+    # Not every row of fct_kpi: erasing the only customer of a shop's first years removes those
+    # months (seen: 150 -> 105 monthly active_customers values on 60 customers), and a cut by
+    # channel x week may rest on one customer's answers.
+    "KPI coverage (KPIs with an overall value in the last 3 months)": (
+        "select count(distinct kpi_name) from marts.fct_kpi where value is not null "
+        "and dimension_name = 'overall' and period_grain = 'month' and period_start >= "
+        "(select max(period_start) from marts.fct_kpi where period_grain = 'month') - 62"
     ),
 }
 
@@ -68,13 +76,42 @@ def _measures(db: Path) -> dict[str, float | None]:
         con.close()
 
 
+def _postgres_measures(schema: str) -> dict[str, float | None]:
+    import psycopg2
+
+    from cx360.warehouse import PostgresSettings
+
+    out: dict[str, float | None] = {}
+    with psycopg2.connect(**PostgresSettings.from_env().connect_kwargs()) as con:
+        cur = con.cursor()
+        for name, sql in MEASURES.items():
+            cur.execute("select to_regclass(%s)", [f"{schema}.{_table_of(sql)}"])
+            if cur.fetchone()[0] is None:  # a mart the schema does not hold (first publish)
+                out[name] = None
+                continue
+            cur.execute(sql.replace("marts.", f"{schema}."))
+            row = cur.fetchone()
+            out[name] = float(row[0]) if row and row[0] is not None else None
+    return out
+
+
+def _table_of(sql: str) -> str:
+    return sql.split("from marts.", 1)[1].split()[0]
+
+
 def mart_drops(warehouse: Warehouse) -> list[Drop]:
     """Measures of the built marts that fell more than allowed below the published ones."""
-    if warehouse.target != "duckdb" or not warehouse.published_db.exists():
+    if warehouse.target == "duckdb":
+        if not warehouse.published_db.exists():
+            return []
+        published = _measures(warehouse.published_db)
+        built = _measures(warehouse.build_db)
+    elif warehouse.target == "postgres":
+        published = _postgres_measures("marts")
+        built = _postgres_measures("marts" + warehouse.build_schema_suffix)
+    else:
         return []
     limit = float(load_thresholds()["marts_guard"]["max_drop_share"])
-    published = _measures(warehouse.published_db)
-    built = _measures(warehouse.build_db)
     drops = []
     for name in MEASURES:
         before, after = published[name], built[name]

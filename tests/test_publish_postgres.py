@@ -10,6 +10,7 @@ after a rebuild whose marts validation fails it still reads the old marts.
 from __future__ import annotations
 
 import io
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -221,3 +222,31 @@ def test_failed_marts_validation_leaves_the_old_marts(
             cur.execute("select count(*) from marts__build.customer_360")
     finally:
         con.close()
+
+
+def test_a_mart_that_lost_its_active_customers_is_not_published(
+    published: Published, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mart guard on Postgres: the built marts (marts__build) against the published ones
+    (marts) before the swap; a fall of active customers beyond the limit blocks publish."""
+    before = _state(published)
+    _erase_one_customer(published, "wap-guard.csv")
+
+    def lose_customers_then_validate(warehouse: Warehouse, run_id: str, **kwargs: object):  # noqa: ANN202
+        with _admin(published.database) as cur:  # as a wrongly accepted batch would
+            cur.execute(
+                "update marts__build.customer_360 set is_active = false "
+                "where customer_id in (select customer_id from marts__build.customer_360 "
+                "where is_active order by customer_id limit "
+                "(select count(*) / 2 from marts__build.customer_360 where is_active))"
+            )
+        return validate_marts(warehouse, run_id, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "validate_marts", lose_customers_then_validate)
+    status, output = _run(published)
+
+    assert status == 1, output
+    drop = re.search(r"active customers fell from ([\d,]+) \(last published\) to ([\d,]+)", output)
+    assert drop, output
+    assert int(drop.group(2).replace(",", "")) < 0.6 * int(drop.group(1).replace(",", ""))
+    assert _state(published) == before
