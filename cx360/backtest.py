@@ -10,7 +10,9 @@ the H months after T. Per acquired customer:
 - revenue (every customer): expected revenue in the horizon (purchase model: purchases x
   Gamma-Gamma spend; contractual model: monthly value x sum of retention^t) vs revenue paid;
 - alive: AUC of P(alive) for "bought again in the horizon" (purchase customers), and AUC of
-  the churn risk score for "no revenue in the horizon" (every customer).
+  the churn risk score for "no revenue in the horizon" (every customer);
+- churn per churn_risk_level at T, and with --calibrate a churn probability fitted on the risk
+  factors at T (cx360/churn_calibration.py), stored in the warehouse for the next refresh.
 
 Each prediction is scored next to two baselines: naive (the H months before T repeated) and a
 constant (the population mean). A prediction that does not rank customers (no variance: a
@@ -31,7 +33,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from cx360.churn_calibration import ChurnCalibration, LevelFit, levels_of
 from cx360.errors import Cx360Error
+from cx360.lease import new_run_id, warehouse_lease
 from cx360.run_settings import RunSettings
 from cx360.warehouse import Warehouse
 
@@ -130,6 +134,10 @@ class BacktestResult:
     auc_expected_purchases: float | None = None
     auc_churn_risk: float | None = None
     churn_by_level: list[LevelChurn] = field(default_factory=list)
+    calibration: ChurnCalibration | None = None
+    # the calibration stored before the back-test, scored on the customers at T (out of sample
+    # when it was fitted at an earlier cut-off): per level, forecast vs churned
+    stored_calibration: list[LevelFit] = field(default_factory=list)
 
     def markdown(self) -> str:
         lines = [
@@ -175,6 +183,22 @@ class BacktestResult:
                     f"| {level.level} | {level.customers:,} | {level.churned:,} | "
                     f"{level.share:.1%} | {level.ci_low:.1%} - {level.ci_high:.1%} |"
                 )
+        if self.stored_calibration:
+            lines += [
+                "",
+                "The stored churn calibration on the contract customers at the cut-off "
+                "(churn_probability, a forecast made without the horizon):",
+                "",
+                "| churn_risk_level | customers | churned | share churned | forecast |",
+                "|---|---|---|---|---|",
+            ]
+            for level in self.stored_calibration:
+                lines.append(
+                    f"| {level.level} | {level.customers:,} | {level.churned:,} | "
+                    f"{level.share:.1%} | {level.predicted_share:.1%} |"
+                )
+        if self.calibration is not None:
+            lines += ["", self.calibration.markdown()]
         return "\n".join(lines)
 
 
@@ -205,7 +229,12 @@ def build_at(warehouse: Warehouse, settings: RunSettings, *, echo=print) -> None
 
     fit = fit_purchase_model_step(warehouse, settings.dbt_vars(), echo=echo)
     echo(f"purchase model: {fit.describe()}")
-    selection = ["+int_customer_clv", "+int_revenue_lines", "+int_customer_churn_risk"]
+    selection = [
+        "+int_customer_clv",
+        "+int_revenue_lines",
+        "+int_customer_churn_risk",
+        "+int_customer_risk_factors",
+    ]
     args = ["--select", *selection, "--exclude-resource-type", "test", *settings.dbt_args()]
     check_build(dbt_build(warehouse, extra_args=args, echo=echo), warehouse)
 
@@ -243,6 +272,7 @@ select
     predictions.expected_spend_per_purchase,
     risk.churn_risk_score,
     risk.churn_risk_level,
+    risk.churn_probability,
     exists (
         select 1 from staging.stg_crm__contracts as k cross join as_of as a
         where k.customer_id = clv.customer_id
@@ -275,8 +305,9 @@ def _bgnbd(con: duckdb.DuckDBPyConnection):
     return model
 
 
-def measure(build_db: Path, horizon_months: int) -> BacktestResult:
-    """Score int_customer_clv of a build at T against the H months after T."""
+def measure(build_db: Path, horizon_months: int, *, calibrate: bool = False) -> BacktestResult:
+    """Score int_customer_clv of a build at T against the H months after T; with `calibrate`,
+    fit the churn probability on the risk factors at T too (result.calibration)."""
     con = duckdb.connect(str(build_db), read_only=True)
     try:
         (as_of,) = con.execute("select as_of_date from intermediate.int_as_of").fetchone()
@@ -341,18 +372,37 @@ def measure(build_db: Path, horizon_months: int) -> BacktestResult:
             frame.loc[scored, "churn_risk_score"].to_numpy(float), r_actual[scored] <= 0
         )
     result.churn_by_level = churn_by_level(frame)
+    calibrated = frame["follows"].eq("contract") & frame["churn_probability"].notna()
+    if calibrated.any():
+        result.stored_calibration = levels_of(
+            frame.loc[calibrated, "churn_risk_level"],
+            churned_in_horizon(frame)[calibrated.to_numpy()],
+            frame.loc[calibrated, "churn_probability"].to_numpy(float),
+        )
+    if calibrate:
+        from cx360 import churn_calibration
+
+        result.calibration = churn_calibration.fit(
+            build_db, frame, churned_in_horizon(frame), horizon_months
+        )
     return result
+
+
+def churned_in_horizon(frame: pd.DataFrame) -> np.ndarray:
+    """Per row: churned in the horizon (contract customers: no contract covering its last day;
+    purchase customers: no revenue in it)."""
+    return np.where(
+        frame["follows"].eq("contract"),
+        ~frame["covered_at_horizon_end"].astype(bool),
+        frame["actual_revenue"].to_numpy(float) <= 0,
+    )
 
 
 def churn_by_level(frame: pd.DataFrame) -> list[LevelChurn]:
     """Per churn_risk_level of the active customers at the cut-off: how many churned in the
-    horizon (contract: not covered on its last day; purchase: no revenue in it)."""
+    horizon (churned_in_horizon)."""
     scored = frame[frame["churn_risk_level"].notna()]
-    churned = np.where(
-        scored["follows"].eq("contract"),
-        ~scored["covered_at_horizon_end"].astype(bool),
-        scored["actual_revenue"].to_numpy(float) <= 0,
-    )
+    churned = churned_in_horizon(scored)
     counts = pd.DataFrame({"level": scored["churn_risk_level"], "churned": churned})
     order = {"low": 0, "medium": 1, "high": 2}
     return [
@@ -364,14 +414,27 @@ def churn_by_level(frame: pd.DataFrame) -> list[LevelChurn]:
 
 
 def backtest(
-    warehouse: Warehouse, settings: RunSettings, horizon_months: int, *, echo=print
+    warehouse: Warehouse,
+    settings: RunSettings,
+    horizon_months: int,
+    *,
+    calibrate: bool = False,
+    echo=print,
 ) -> BacktestResult:
     """Build a copy of `warehouse` at settings.as_of and measure it (`cx360 backtest`); pass
-    the reporting currency and business model the refresh uses."""
+    the reporting currency and business model the refresh uses. With `calibrate`, the churn
+    calibration fitted at T replaces churn_model.calibration in `warehouse` (the next refresh
+    applies it). Holds the warehouse lease: a refresh must not write while it is copied."""
     if settings.as_of is None:
         raise Cx360Error("the back-test needs a cut-off day", "pass --as-of YYYY-MM-DD")
     if horizon_months < 1:
         raise Cx360Error("--horizon-months must be at least 1", "e.g. --horizon-months 6")
-    scratch = _scratch_copy(warehouse)
-    build_at(scratch, settings, echo=echo)
-    return measure(scratch.build_db, horizon_months)
+    with warehouse_lease(warehouse.root, new_run_id()):
+        scratch = _scratch_copy(warehouse)
+        build_at(scratch, settings, echo=echo)
+        result = measure(scratch.build_db, horizon_months, calibrate=calibrate)
+        if result.calibration is not None:
+            from cx360 import churn_calibration
+
+            churn_calibration.store(warehouse, result.calibration)
+    return result

@@ -157,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--warehouse-dir", type=Path, default=Path("warehouse"), help="a landed warehouse"
     )
     backtest.add_argument("--horizon-months", type=int, required=True, help="H, months after T")
+    backtest.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="fit P(churn within H months) on the churn risk factors at T and store it in the "
+        "warehouse: the next run gives contract customers a churn probability (docs/kpis.md)",
+    )
     _add_run_settings(backtest)
 
     accept = sub.add_parser(
@@ -317,9 +323,18 @@ def _dispatch(args: argparse.Namespace) -> int:
             args.revenue_quarantine_max_share,
         )
         result = backtest(
-            Warehouse(args.warehouse_dir), settings, args.horizon_months, echo=lambda _: None
+            Warehouse(args.warehouse_dir),
+            settings,
+            args.horizon_months,
+            calibrate=args.calibrate,
+            echo=lambda _: None,
         )
         print(result.markdown())
+        if result.calibration is not None:
+            print(
+                f"\nstored in {args.warehouse_dir} (churn_model.calibration): the next cx360 run "
+                "gives contract customers churn_probability and value at risk on it"
+            )
         return 0
     if args.command == "accept":
         from cx360.lease import new_run_id, warehouse_lease

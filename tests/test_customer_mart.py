@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from cx360.backtest import backtest, best
@@ -230,3 +231,73 @@ def test_predicted_clv_backtest(warehouse: Warehouse) -> None:
     assert model.mae < naive.mae, "no better than repeating the last 6 months"
     assert best(result.revenue) is model, result.markdown()
     assert abs(model.total_error) < 0.3, result.markdown()
+
+
+def test_churn_calibration_gives_contract_customers_a_probability(warehouse: Warehouse) -> None:
+    """`cx360 backtest --calibrate`: a logistic fit of churn in the horizon on the risk factors
+    at T, stored in the warehouse; the next build gives every active customer a probability and
+    contract targets a value at risk on it. Runs last: it changes the module's warehouse."""
+    con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    try:
+        (data_end,) = con.execute("select as_of_date from intermediate.int_as_of").fetchone()
+    finally:
+        con.close()
+    cutoff = data_end - timedelta(days=365)
+
+    result = backtest(warehouse, RunSettings(as_of=cutoff), 6, calibrate=True, echo=lambda _: None)
+
+    fitted = result.calibration
+    assert fitted is not None and fitted.cutoff == cutoff and fitted.horizon_months == 6
+    # with an unpenalised intercept the fit's forecast total equals the churners it saw
+    forecast = sum(level.predicted for level in fitted.levels)
+    assert forecast == pytest.approx(fitted.churned, rel=0.01), fitted.markdown()
+    assert sum(level.customers for level in fitted.levels) == fitted.customers
+
+    con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    try:
+        terms = dict(
+            con.execute("select term, coefficient from churn_model.calibration").fetchall()
+        )
+        factors = con.execute("select risk_factor from reference.churn_risk_weights").fetchall()
+    finally:
+        con.close()
+    assert set(terms) == {"intercept", *(factor for (factor,) in factors)}
+    assert terms["intercept"] == pytest.approx(fitted.intercept)
+
+    env = {**os.environ, **warehouse.dbt_env()}
+    root = warehouse.root.parent
+    _run(
+        [str(BIN / "dbt"), "build", "--select", "int_customer_churn_risk+", "retention_targets"]
+        + ["--exclude-resource-type", "unit_test"]
+        + ["--target-path", str(root / "target"), "--log-path", str(root / "logs")],
+        env,
+    )
+    con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    try:
+        unpriced = con.execute(
+            "select count(*) from intermediate.int_customer_churn_risk "
+            "where churn_probability is null or calibration_horizon_months <> 6"
+        ).fetchone()[0]
+        # a customer with no factor present gets the intercept alone
+        (bare,) = con.execute(
+            """
+            select distinct churn_probability from intermediate.int_customer_churn_risk
+            where churn_risk_score = 0
+            """
+        ).fetchone()
+        targets = con.execute(
+            """
+            select t.value_at_risk_basis, count(*),
+                   max(abs(t.value_at_risk - t.clv_predicted * t.churn_probability))
+            from marts.retention_targets as t
+            inner join marts.customer_360 as c using (customer_id)
+            where c.clv_model = 'contract'
+            group by 1
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    assert unpriced == 0
+    assert float(bare) == pytest.approx(1 / (1 + np.exp(-fitted.intercept)), abs=1e-6)
+    assert [basis for basis, _, _ in targets] == ["calibrated_churn_risk"], targets
+    assert all(gap < 0.01 for _, _, gap in targets), targets

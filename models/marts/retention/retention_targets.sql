@@ -2,9 +2,12 @@
     Who to call first: active customers whose churn_risk_level is one of
     var retention_target_risk_levels, highest value at risk first.
 
-    value_at_risk = clv_predicted x churn probability. The purchase model gives a probability
-    (1 - P(alive), BG/NBD); the contractual model has none yet, so churn_risk_score / 100
-    stands in for it, and value_at_risk_basis says which one a row used.
+    value_at_risk = clv_predicted x churn probability, value_at_risk_basis says which one:
+      purchase_model_p_alive   purchase customers: 1 - P(alive) (BG/NBD)
+      calibrated_churn_risk    contract customers: P(churn within calibration_horizon_months)
+                               of the calibration `cx360 backtest --calibrate` fitted
+      churn_risk_score         contract customers, no calibration fitted: churn_risk_score / 100
+                               stands in (a rank, not a probability)
 
     contact_channel: the first rule of seed contact_rules (by rule_order) whose contact point
     the customer has on file and whose consent need they meet; else 'none', with
@@ -109,11 +112,23 @@ targets as (
         case
             when customer_360.clv_model = 'purchase' and customer_360.p_alive is not null
                 then 1 - customer_360.p_alive
-        end as churn_probability
+            when customer_360.clv_model = 'contract'
+                then churn_risk.churn_probability
+        end as churn_probability,
+        case
+            when customer_360.clv_model = 'purchase' and customer_360.p_alive is not null
+                then 'purchase_model_p_alive'
+            when customer_360.clv_model = 'contract' and churn_risk.churn_probability is not null
+                then 'calibrated_churn_risk'
+            else 'churn_risk_score'
+        end as value_at_risk_basis,
+        churn_risk.calibration_horizon_months
 
     from customer_360
     inner join contact_channels
         on customer_360.customer_id = contact_channels.customer_id
+    left join {{ ref('int_customer_churn_risk') }} as churn_risk
+        on customer_360.customer_id = churn_risk.customer_id
     where
         customer_360.is_active
         and customer_360.churn_risk_level in (
@@ -129,11 +144,7 @@ valued as (
     select
         *,
         coalesce(clv_predicted, 0)
-        * coalesce(churn_probability, churn_risk_score / 100.0) as value_at_risk,
-        case
-            when churn_probability is not null then 'purchase_model_p_alive'
-            else 'churn_risk_score'
-        end as value_at_risk_basis
+        * coalesce(churn_probability, churn_risk_score / 100.0) as value_at_risk
 
     from targets
 
@@ -165,6 +176,7 @@ ranked as (
         cast(churn_probability as {{ cx360_type_double() }}) as churn_probability,
         cast(value_at_risk as numeric(18, 4)) as value_at_risk,
         cast(value_at_risk_basis as {{ dbt.type_string() }}) as value_at_risk_basis,
+        cast(calibration_horizon_months as integer) as calibration_horizon_months,
         cast(contact_channel as {{ dbt.type_string() }}) as contact_channel,
         cast(no_contact_reason as {{ dbt.type_string() }}) as no_contact_reason
 
