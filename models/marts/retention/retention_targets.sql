@@ -110,6 +110,10 @@ targets as (
         contact_channels.contact_channel,
         contact_channels.no_contact_reason,
         case
+            when customer_360.clv_model = 'contract'
+                then churn_risk.calibration_horizon_months
+        end as calibration_horizon_months,
+        case
             when customer_360.clv_model = 'purchase' and customer_360.p_alive is not null
                 then 1 - customer_360.p_alive
             when customer_360.clv_model = 'contract'
@@ -121,8 +125,7 @@ targets as (
             when customer_360.clv_model = 'contract' and churn_risk.churn_probability is not null
                 then 'calibrated_churn_risk'
             else 'churn_risk_score'
-        end as value_at_risk_basis,
-        churn_risk.calibration_horizon_months
+        end as value_at_risk_basis
 
     from customer_360
     inner join contact_channels
