@@ -1,7 +1,9 @@
 """The raw landing contract (cx360/contract/raw_contract.yml), loaded once and typed.
 
-The YAML is a verbatim copy of the project's spec (shared/spec/raw_contract.yml); the test
-suite checks that the two agree and that the dbt sources describe exactly these tables.
+The YAML is the living contract (the spec in ../shared/spec is the contract as first given).
+Its rules on values are data: a column's vocabulary (`values`, or `values_of` another column)
+and range (`range: [min, max]`); landing, the GX raw suites and the generator read them here,
+and tests/test_contract_sync.py checks that the dbt sources and staging tests say the same.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class Column:
     type: str
     required: bool = False
     description: str = ""
+    values: tuple[str, ...] = ()  # the vocabulary; () = free text
+    range: tuple[float | None, float | None] | None = None  # (min, max), None = open
 
     @property
     def duckdb_type(self) -> str:
@@ -101,6 +105,8 @@ def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Table]:
                 type=col["type"],
                 required=bool(col.get("required", False)),
                 description=str(col.get("description", "")),
+                values=_vocabulary(spec, name, col),
+                range=_range(name, col_name, col.get("range")),
             )
             for col_name, col in body["columns"].items()
         )
@@ -115,3 +121,31 @@ def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Table]:
             description=str(body.get("description", "")),
         )
     return tables
+
+
+def _vocabulary(spec: dict, table: str, column: dict) -> tuple[str, ...]:
+    """The column's `values`, or those of the column its `values_of` names."""
+    if "values_of" in column:
+        other_table, other_column = column["values_of"].split(".")
+        try:
+            column = spec["tables"][other_table]["columns"][other_column]
+        except KeyError:
+            raise ValueError(
+                f"contract table {table}: values_of {column['values_of']} names no column"
+            ) from None
+    values = tuple(str(v) for v in column.get("values", ()))
+    if len(set(values)) != len(values):
+        raise ValueError(f"contract table {table}: a vocabulary lists a value twice: {values}")
+    return values
+
+
+Range = tuple[float | None, float | None]
+
+
+def _range(table: str, column: str, bounds: list | None) -> Range | None:
+    if bounds is None:
+        return None
+    low, high = bounds
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"contract {table}.{column}: range [{low}, {high}] is empty")
+    return (low, high)

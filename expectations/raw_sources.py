@@ -2,26 +2,22 @@
 
 What a landed batch must look like before dbt builds on it: keys present, vocabulary columns
 within the contract's values, no timestamp in the future. Rows the landing step already
-quarantined are not here; what is checked is what dbt will read. Contract ranges are not
-checked here: landing quarantines or nulls every value outside them (value_out_of_range,
-cx360/landing/casting.py), so one layer holds that rule.
+quarantined are not here; what is checked is what dbt will read. Vocabularies come from the
+contract's `values` (cx360.contract). Contract ranges are not checked here: landing quarantines
+or nulls every value outside them (value_out_of_range, cx360/landing/casting.py), so one layer
+holds that rule.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import great_expectations as gx
 
-from cx360.contract import Table, load_contract
+from cx360.contract import Table
 from expectations.config import load_thresholds
-
-# "consumer | business", "for survey_type pillar: integrity | resolution | ..."
-_VOCAB_TOKEN = re.compile(r"^[a-z0-9_]+$")
-_SAME_AS = re.compile(r"same vocabulary as (\w+)\.(\w+)")
 
 
 @dataclass(frozen=True)
@@ -44,29 +40,11 @@ class RawChecks:
         return list(dict.fromkeys(ordered))
 
 
-def vocabulary(description: str, contract: dict[str, Table] | None = None) -> tuple[str, ...]:
-    """The value list a contract column description declares, or () when it declares none."""
-    same = _SAME_AS.search(description)
-    if same:
-        contract = contract or load_contract()
-        return vocabulary(contract[same.group(1)].column(same.group(2)).description, contract)
-    if "|" not in description:
-        return ()
-    listed = description.rsplit(":", 1)[-1]
-    values = tuple(token.strip() for token in listed.split("|"))
-    return values if all(_VOCAB_TOKEN.match(v) for v in values) else ()
-
-
 def raw_checks(table: Table) -> RawChecks:
-    contract = load_contract()
     return RawChecks(
         table=table.name,
         key_columns=table.key,
-        vocabularies={
-            c.name: vocab
-            for c in table.columns
-            if c.type == "string" and (vocab := vocabulary(c.description, contract))
-        },
+        vocabularies={c.name: c.values for c in table.columns if c.values},
         timestamp_columns=tuple(c.name for c in table.columns if c.type == "timestamp"),
     )
 

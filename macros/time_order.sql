@@ -3,7 +3,7 @@
     failed check that blocks every refresh (a ticket resolved before it was opened used to make
     fct_kpi's mean resolution time negative, and the marts suite then blocked every run with no
     batch to accept). A negative duration is a range rule of one field: landing nulls it as
-    value_out_of_range (expectations/thresholds.yml raw.ranges). The reason is null for a valid row. Used by the *_attributed models (which
+    value_out_of_range (`range:` in cx360/contract/raw_contract.yml). The reason is null for a valid row. Used by the *_attributed models (which
     leave these rows out) and by audit.quarantine_time_order (which records them).
 -#}
 

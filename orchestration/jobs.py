@@ -20,6 +20,7 @@ from dagster import (
 from cx360 import lease
 from cx360.contract import load_contract
 from cx360.landing.discovery import batch_fingerprint
+from cx360.pipeline import STEPS
 from orchestration.assets import WAREHOUSE_WRITE_TAG
 from orchestration.resources import Cx360Resource
 
@@ -34,7 +35,7 @@ def release_lease_on_failure(context: HookContext) -> None:
 refresh_job = define_asset_job(
     name="cx360_refresh",
     selection=AssetSelection.all(),
-    description="land -> validate raw -> purchase model -> dbt build -> validate marts -> publish",
+    description=" -> ".join(step.name for step in STEPS),
     tags=WAREHOUSE_WRITE_TAG,
     # All steps in the run worker's process: the warehouse lease names that pid, and the lease
     # of a run whose process died is recognised as stale (cx360/lease.py).

@@ -47,7 +47,7 @@ CONTRACT = load_contract()
 # support_tickets has required and optional strings, timestamps and an int: every casting rule.
 TABLE = CONTRACT["support_tickets"]
 BATCH_DIR = TABLE.name
-RANGES = contract_ranges(TABLE.name)  # reopen_count >= 0
+RANGES = contract_ranges(TABLE)  # reopen_count >= 0
 LANDING_REASON_CODES = {
     "unparseable_line",
     "missing_required",

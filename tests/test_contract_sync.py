@@ -4,7 +4,9 @@ cx360/contract/raw_contract.yml is the living contract (the spec in ../shared/sp
 contract as first given; the project's copy has moved on: optional tables and columns, the order
 status rule). Against it:
 - the dbt sources (models/staging/*/_*__sources.yml, schema raw) must describe exactly the
-  contract's tables and columns, plus the landing lineage columns, with descriptions;
+  contract's tables and columns, plus the landing lineage columns, with descriptions, and carry
+  each column's vocabulary and range in meta (`values`, `range`): the copy dbt's staging tests
+  read (accepted_contract_values), never written by hand elsewhere;
 - seeds/quarantine_reason_codes.csv must list the reason codes and stages of
   docs/architecture.md;
 - macros/raw_sources.sql (the table list audit.row_reconciliation loops over) must list every
@@ -64,6 +66,12 @@ def test_source_columns_match_the_contract(table_name: str) -> None:
         contract_column = contract_table.column(column["name"])
         assert column["meta"]["contract_type"] == contract_column.type, column["name"]
         assert column["meta"]["required"] == contract_column.required, column["name"]
+        # the copies dbt reads (accepted_contract_values, dbt docs): equal to the contract's
+        assert tuple(column["meta"].get("values", ())) == contract_column.values, column["name"]
+        declared_range = column["meta"].get("range")
+        assert (tuple(declared_range) if declared_range else None) == contract_column.range, column[
+            "name"
+        ]
         if contract_column.description:
             assert contract_column.description.rstrip(".") in column["description"], (
                 f"{table_name}.{column['name']}: contract description missing from the source"
@@ -89,3 +97,30 @@ def test_reason_code_seed_matches_the_architecture_doc() -> None:
     )
     assert documented, f"no reason code table found in {ARCHITECTURE_DOC}"
     assert seeded == documented
+
+
+def test_staging_vocabulary_tests_point_at_the_contract() -> None:
+    """Every staging vocabulary test names a contract column that has a vocabulary, and no
+    staging test restates a contract vocabulary as a literal list."""
+    contract = load_contract()
+    vocabularies = {c.values for t in contract.values() for c in t.columns if c.values}
+    pointed = 0
+    for path in sorted(STAGING_DIR.glob("*/_*__models.yml")):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", []):
+                    if not isinstance(test, dict):
+                        continue
+                    if "accepted_contract_values" in test:
+                        table, name = test["accepted_contract_values"]["arguments"][
+                            "contract_column"
+                        ].split(".")
+                        assert contract[table].column(name).values, (path, column["name"])
+                        pointed += 1
+                    if "accepted_values" in test:
+                        listed = tuple(test["accepted_values"]["arguments"]["values"])
+                        assert listed not in vocabularies, (
+                            f"{path}: {model['name']}.{column['name']} copies a contract "
+                            "vocabulary: use accepted_contract_values"
+                        )
+    assert pointed >= 15

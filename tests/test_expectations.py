@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import great_expectations as gx
 import pandas as pd
@@ -13,7 +14,7 @@ from great_expectations.expectations.row_conditions import Column
 from cx360.contract import load_contract
 from expectations.context import build_context
 from expectations.marts import customer_360_suite, fct_kpi_suite
-from expectations.raw_sources import raw_checks, raw_suite, vocabulary
+from expectations.raw_sources import raw_checks, raw_suite
 from expectations.results import SuiteOutcome, columns_read_by, run_suite_on_frame
 from expectations.volume import volume_suite
 
@@ -31,15 +32,34 @@ def _failed(outcome: SuiteOutcome) -> set[tuple[str, str | None]]:
 
 def test_vocabularies_come_from_the_contract() -> None:
     contract = load_contract()
-    assert vocabulary(contract["crm_customers"].column("segment").description) == (
-        "consumer",
-        "business",
+    checks = raw_checks(contract["crm_customers"])
+    assert checks.vocabularies == {
+        "segment": ("consumer", "business"),
+        "acquisition_channel": contract["crm_customers"].column("acquisition_channel").values,
+    }
+    # values_of: crm_customers.acquisition_channel
+    spend = raw_checks(contract["marketing_spend"]).vocabularies
+    assert spend["channel"] == checks.vocabularies["acquisition_channel"]
+    assert "referral" in spend["channel"]
+    assert raw_checks(contract["survey_definitions"]).vocabularies["pillar"][0] == "integrity"
+    assert contract["crm_customers"].column("email").values == ()
+
+
+def test_contract_value_rules_are_checked_on_load(tmp_path: Path) -> None:
+    bad = tmp_path / "contract.yml"
+    bad.write_text(
+        "tables:\n  t:\n    key: [a]\n    columns:\n"
+        "      a: {type: string, values_of: nowhere.b}\n",
+        encoding="utf-8",
     )
-    # "same vocabulary as crm_customers.acquisition_channel"
-    assert "referral" in vocabulary(contract["marketing_spend"].column("channel").description)
-    # "for survey_type pillar: integrity | resolution | ..."
-    assert vocabulary(contract["survey_definitions"].column("pillar").description)[0] == "integrity"
-    assert vocabulary(contract["crm_customers"].column("email").description) == ()
+    with pytest.raises(ValueError, match="values_of nowhere.b names no column"):
+        load_contract(bad)
+    bad.write_text(
+        "tables:\n  t:\n    key: [a]\n    columns:\n      a: {type: int, range: [5, 1]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="range \\[5, 1\\] is empty"):
+        load_contract(bad)
 
 
 def _tickets(n: int, *, bad_priority: int = 0, future: int = 0) -> pd.DataFrame:

@@ -70,16 +70,6 @@ def _typed(raw: Path, table: str) -> str:
     return f"(select {casts} from {source})"
 
 
-def _vocabulary(description: str) -> set[str] | None:
-    """'consumer | business' -> {'consumer', 'business'}; None when not a vocabulary."""
-    if "|" not in description:
-        return None
-    words = [w.strip() for w in description.split("|")]
-    if not all(re.fullmatch(r"[a-z_]+", w) for w in words):
-        return None
-    return set(words)
-
-
 def _phone_key(column: str) -> str:
     """SQL: a phone as digits in international form (national 0... -> 33...)."""
     digits = f"regexp_replace({column}, '[^0-9]', '', 'g')"
@@ -183,11 +173,10 @@ def test_clean_data_has_no_defects(clean_parquet: Path, con: duckdb.DuckDBPyConn
                     f"select count(*) from {source} where {column.name} is null"
                 ).fetchone()[0]
                 assert nulls == 0, f"{name}.{column.name}: empty required value"
-            vocabulary = _vocabulary(column.description)
-            if vocabulary:
+            if column.values:
                 distinct = f"select distinct {column.name} from {source}"
                 values = {v for (v,) in con.execute(distinct).fetchall()}
-                assert values - {None} <= vocabulary, (name, column.name, values - vocabulary)
+                assert values - {None} <= set(column.values), (name, column.name, values)
         if name in CUSTOMER_REFERENCES:
             ref = CUSTOMER_REFERENCES[name]
             unknown = con.execute(

@@ -5,6 +5,7 @@ asset graph and runs a launched job to success."""
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import os
 import socket
@@ -20,6 +21,7 @@ from _orch_support import generated_raw, sha256, ticket_rows, write_batch
 from dagster import AssetKey, DagsterInstance
 
 from cx360.contract import load_contract
+from cx360.pipeline import STEPS
 
 pytestmark = pytest.mark.slow  # dbt parse + builds + a web server: minutes, not seconds
 
@@ -100,6 +102,13 @@ def test_graph_materialises_in_process(in_process: Any) -> None:
         os.environ.clear()
         os.environ.update(saved)
     assert result.success
+    # the ops start in the order of cx360.pipeline.STEPS, the one the CLI runs
+    starts = [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"]
+    positions = [
+        [starts.index(node) for node in definitions_module.STEP_NODES[step.name]] for step in STEPS
+    ]
+    for before, after in itertools.pairwise(positions):
+        assert max(before) < min(after), f"steps out of order: {starts}"
     evaluations = result.get_asset_check_evaluations()
     gx = [e for e in evaluations if e.check_name.startswith("gx_")]
     assert len(gx) == 2 * len(load_contract()) + 2

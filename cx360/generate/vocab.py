@@ -1,19 +1,27 @@
-"""Vocabularies (exactly as the contract describes them) and the reference data the
-generator draws from. Weights are relative, not probabilities."""
+"""Vocabularies and the reference data the generator draws from. Weights are relative, not
+probabilities. A vocabulary the contract declares is read from it (cx360/contract/
+raw_contract.yml `values`), in the contract's order, which the weights beside it follow."""
 
 from __future__ import annotations
 
-SEGMENTS = ("consumer", "business")
+from cx360.contract import load_contract
+
+
+def _values(table: str, column: str) -> tuple[str, ...]:
+    return load_contract()[table].column(column).values
+
+
+SEGMENTS = _values("crm_customers", "segment")
 SEGMENT_WEIGHTS = (0.85, 0.15)
 
-ACQUISITION_CHANNELS = ("web", "store", "call_center", "partner", "referral", "campaign", "other")
+ACQUISITION_CHANNELS = _values("crm_customers", "acquisition_channel")
 ACQUISITION_WEIGHTS = (0.30, 0.18, 0.12, 0.10, 0.08, 0.17, 0.05)
 REFERRAL_CHANNEL = ACQUISITION_CHANNELS.index("referral")
 # Cost of acquiring one customer per channel, EUR; drives marketing_spend (so CAC is realistic).
 ACQUISITION_COST_EUR = (45.0, 95.0, 70.0, 60.0, 25.0, 120.0, 15.0)
 SALES_SHARE_OF_SPEND = (0.2, 0.6, 0.5, 0.4, 0.1, 0.2, 0.3)
 
-CONTRACT_STATUSES = ("active", "suspended", "ended")
+CONTRACT_STATUSES = _values("crm_contracts", "status")
 PRODUCTS = ("mobile", "fiber", "tv", "bundle")
 PRODUCT_WEIGHTS = (0.40, 0.30, 0.10, 0.20)
 PLANS = ("basic", "plus", "premium")
@@ -27,8 +35,8 @@ MONTHLY_FEE_EUR = (
 )
 BUSINESS_FEE_FACTOR = 1.6
 
-INVOICE_STATUSES = ("open", "paid", "void", "uncollectible")
-ORDER_STATUSES = ("completed", "cancelled", "refunded")
+INVOICE_STATUSES = _values("billing_invoices", "status")
+ORDER_STATUSES = _values("billing_orders", "status")
 ORDER_STATUS_WEIGHTS = (0.90, 0.06, 0.04)
 ORDER_PRODUCTS = ("device", "accessory", "add_on", "shop_item")
 ORDER_PRODUCT_WEIGHTS = (0.15, 0.30, 0.35, 0.20)
@@ -104,17 +112,7 @@ CONSUMER_MAIL_DOMAINS = ("example.com", "example.fr", "mail.example.net", "examp
 
 # Interactions: channel, its share, the interaction_type it produces, the share of
 # outbound contacts, and the median duration in seconds (0 = no duration, e.g. an e-mail).
-INTERACTION_CHANNELS = (
-    "web",
-    "app",
-    "call_center",
-    "store",
-    "email",
-    "sms",
-    "chat",
-    "social",
-    "other",
-)
+INTERACTION_CHANNELS = _values("interactions", "channel")
 INTERACTION_CHANNEL_WEIGHTS = (0.25, 0.20, 0.12, 0.08, 0.15, 0.08, 0.07, 0.03, 0.02)
 INTERACTION_TYPES = (
     "web_session", "app_session", "call", "store_visit", "email", "sms", "chat_session",
@@ -122,16 +120,7 @@ INTERACTION_TYPES = (
 )  # fmt: skip
 OUTBOUND_SHARE = (0.0, 0.05, 0.25, 0.0, 0.7, 0.8, 0.05, 0.2, 0.1)
 MEDIAN_DURATION_S = (300, 240, 420, 900, 0, 0, 600, 0, 120)
-TOUCHPOINTS = (
-    "sales",
-    "onboarding",
-    "billing",
-    "support",
-    "after_sales",
-    "marketing",
-    "retention",
-    "other",
-)
+TOUCHPOINTS = _values("interactions", "touchpoint")
 TOUCHPOINT_WEIGHTS = (0.15, 0.05, 0.20, 0.25, 0.10, 0.15, 0.03, 0.07)
 OUTCOMES = ("resolved", "information_given", "sale", "no_action", "follow_up", "escalated")
 OUTCOME_WEIGHTS = (0.30, 0.30, 0.08, 0.20, 0.09, 0.03)
@@ -139,16 +128,16 @@ OUTCOME_WEIGHTS = (0.30, 0.30, 0.08, 0.20, 0.09, 0.03)
 # Tickets
 TICKET_CHANNELS = ("call_center", "email", "chat", "web", "app", "store", "social")
 TICKET_CHANNEL_WEIGHTS = (0.35, 0.20, 0.15, 0.12, 0.10, 0.05, 0.03)
-TICKET_CATEGORIES = ("complaint", "technical", "billing", "information", "other")
+TICKET_CATEGORIES = _values("support_tickets", "category")
 TICKET_CATEGORY_WEIGHTS = (0.12, 0.35, 0.25, 0.22, 0.06)
-PRIORITIES = ("low", "normal", "high", "urgent")
+PRIORITIES = _values("support_tickets", "priority")
 PRIORITY_WEIGHTS = (0.25, 0.55, 0.15, 0.05)
 # median hours to the first response, by priority
 FIRST_RESPONSE_MEDIAN_H = (20.0, 6.0, 2.0, 0.5)
-TICKET_STATUSES = ("new", "open", "pending", "solved", "closed")
+TICKET_STATUSES = _values("support_tickets", "status")
 
 # Network incidents
-INCIDENT_TYPES = ("outage", "degraded_bandwidth", "dropped_calls", "no_coverage")
+INCIDENT_TYPES = _values("network_incidents", "incident_type")
 INCIDENT_TYPE_WEIGHTS = (0.20, 0.40, 0.30, 0.10)
 SEVERITY_WEIGHTS = (0.50, 0.30, 0.15, 0.05)  # severity 1..4
 MEDIAN_INCIDENT_HOURS = (2.0, 4.0, 8.0, 16.0)  # by severity
@@ -156,7 +145,7 @@ MEDIAN_INCIDENT_HOURS = (2.0, 4.0, 8.0, 16.0)  # by severity
 # Surveys: (survey_id, survey_type, [(question_id, text, pillar)], scale_min, scale_max,
 # share of answered surveys). Transactional surveys follow an interaction, relationship
 # surveys (nps, loyalty, pillar) are sent periodically.
-PILLARS = ("integrity", "resolution", "expectations", "time_effort", "personalization", "empathy")
+PILLARS = _values("survey_definitions", "pillar")
 SURVEYS: tuple[tuple[str, str, tuple[tuple[str, str, str | None], ...], int, int, float], ...] = (
     (
         "S_NPS",
@@ -230,7 +219,7 @@ DEPARTMENT_WEIGHTS = (0.40, 0.12, 0.08, 0.10, 0.08, 0.12, 0.05, 0.05)
 TICKET_DEPARTMENTS = (0, 3, 4)  # support, billing, network_ops handle tickets
 
 # Reviews
-REVIEW_SOURCES = ("website", "app_store", "social", "marketplace")
+REVIEW_SOURCES = _values("product_reviews", "source")
 REVIEW_SOURCE_WEIGHTS = (0.40, 0.25, 0.10, 0.25)
 REVIEW_TEXTS = (
     "broke after a week",
@@ -240,4 +229,28 @@ REVIEW_TEXTS = (
     "excellent, recommended",
 )
 
-MARKETING_CATEGORIES = ("marketing", "sales")
+MARKETING_CATEGORIES = _values("marketing_spend", "category")
+
+# Weights and per-value figures written here follow a vocabulary read from the contract: a value
+# added to (or removed from) the contract must come with its figures.
+for _vocabulary, _figures in (
+    (SEGMENTS, SEGMENT_WEIGHTS),
+    (ACQUISITION_CHANNELS, ACQUISITION_WEIGHTS),
+    (ACQUISITION_CHANNELS, ACQUISITION_COST_EUR),
+    (ACQUISITION_CHANNELS, SALES_SHARE_OF_SPEND),
+    (ORDER_STATUSES, ORDER_STATUS_WEIGHTS),
+    (INTERACTION_CHANNELS, INTERACTION_CHANNEL_WEIGHTS),
+    (INTERACTION_CHANNELS, OUTBOUND_SHARE),
+    (INTERACTION_CHANNELS, MEDIAN_DURATION_S),
+    (TOUCHPOINTS, TOUCHPOINT_WEIGHTS),
+    (TICKET_CATEGORIES, TICKET_CATEGORY_WEIGHTS),
+    (PRIORITIES, PRIORITY_WEIGHTS),
+    (PRIORITIES, FIRST_RESPONSE_MEDIAN_H),
+    (INCIDENT_TYPES, INCIDENT_TYPE_WEIGHTS),
+    (REVIEW_SOURCES, REVIEW_SOURCE_WEIGHTS),
+):
+    if len(_vocabulary) != len(_figures):
+        raise ValueError(
+            f"cx360/generate/vocab.py: {len(_figures)} figures for the {len(_vocabulary)} "
+            f"contract values {_vocabulary}"
+        )

@@ -21,8 +21,8 @@ null is invalid. Problems are judged at two levels:
   row-level problem of the row.
 - field: an invalid value in an optional column; the row lands with that field NULL and the
   problem is recorded in audit.landing_field_issues (a customer is never lost for a birth date).
-A typed value outside its contract range (`raw.ranges` in expectations/thresholds.yml: rating
-1-5, severity 1-4, durations >= 0) is `value_out_of_range`, at the same two levels.
+A typed value outside its contract range (`range:` in the contract: rating 1-5, severity
+1-4, durations >= 0) is `value_out_of_range`, at the same two levels.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 from cx360.contract import Column, Table
 from cx360.landing.settings import DEFAULT_SETTINGS, SourceSettings
-from expectations.config import load_thresholds
 
 MISSING_REQUIRED = "missing_required"
 INVALID_TYPE = "invalid_type"
@@ -271,7 +270,6 @@ def key_sql(table: Table) -> str:
 def table_columns_sql(
     table: Table, source_types: dict[str, str], settings: SourceSettings = DEFAULT_SETTINGS
 ) -> list[ColumnSql]:
-    ranges = contract_ranges(table.name)
     return [
         column_sql(
             col,
@@ -279,17 +277,12 @@ def table_columns_sql(
             source_types.get(col.name),
             settings,
             row_level=col.required or col.name in table.key,
-            value_range=ranges.get(col.name),
+            value_range=col.range,
         )
         for col in table.columns
     ]
 
 
-def contract_ranges(table: str) -> dict[str, tuple[float | None, float | None]]:
-    """Column -> (min, max) of `table` from `raw.ranges` in expectations/thresholds.yml."""
-    ranges: dict[str, tuple[float | None, float | None]] = {}
-    for qualified, (low, high) in load_thresholds()["raw"]["ranges"].items():
-        table_name, column = qualified.split(".")
-        if table_name == table:
-            ranges[column] = (low, high)
-    return ranges
+def contract_ranges(table: Table) -> dict[str, tuple[float | None, float | None]]:
+    """Column -> (min, max) of the columns of `table` whose contract sets a range."""
+    return {col.name: col.range for col in table.columns if col.range is not None}
