@@ -48,6 +48,12 @@ SPARK_TYPES: dict[str, str] = {
 }
 
 
+COLUMN_KEYS = frozenset(
+    {"type", "required", "description", "values", "values_of", "range", "identifies", "personal"}
+)
+IDENTITIES = ("customer", "email", "phone")
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -56,6 +62,8 @@ class Column:
     description: str = ""
     values: tuple[str, ...] = ()  # the vocabulary; () = free text
     range: tuple[float | None, float | None] | None = None  # (min, max), None = open
+    identifies: str | None = None  # customer | email | phone: erasure matches on it
+    personal: bool = False  # personal data: tagged pii in dbt, never published
 
     @property
     def duckdb_type(self) -> str:
@@ -77,6 +85,8 @@ class Table:
     columns: tuple[Column, ...]
     optional: bool = False
     description: str = ""
+    # customer columns the table's e-mail/phone belong to; None = all of them, () = the row's own
+    contact_of: tuple[str, ...] | None = None
     column_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +109,15 @@ def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Table]:
     spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     tables: dict[str, Table] = {}
     for name, body in spec["tables"].items():
+        for col_name, col in body["columns"].items():
+            unknown_keys = set(col) - COLUMN_KEYS
+            if unknown_keys:  # e.g. an unquoted description with a comma in a flow mapping
+                raise ValueError(
+                    f"contract {name}.{col_name}: unknown keys {sorted(unknown_keys)} "
+                    f"(allowed: {sorted(COLUMN_KEYS)}; quote a description holding a comma)"
+                )
+            if col.get("identifies") not in (None, *IDENTITIES):
+                raise ValueError(f"contract {name}.{col_name}: identifies one of {IDENTITIES}")
         columns = tuple(
             Column(
                 name=col_name,
@@ -107,6 +126,8 @@ def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Table]:
                 description=str(col.get("description", "")),
                 values=_vocabulary(spec, name, col),
                 range=_range(name, col_name, col.get("range")),
+                identifies=col.get("identifies"),
+                personal=bool(col.get("personal", False)),
             )
             for col_name, col in body["columns"].items()
         )
@@ -119,6 +140,7 @@ def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Table]:
             columns=columns,
             optional=bool(body.get("optional", False)),
             description=str(body.get("description", "")),
+            contact_of=tuple(body["contact_of"]) if "contact_of" in body else None,
         )
     return tables
 

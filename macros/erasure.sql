@@ -17,7 +17,8 @@
 
     cx360_erasure_columns(): per raw table, which columns identify the customer ('contact_of':
     the customer column(s) of the person the e-mail/phone columns belong to, default all; an
-    empty list: the e-mail/phone are the row's own, they always decide).
+    empty list: the e-mail/phone are the row's own, they always decide), as the contract
+    declares them (`identifies`, `contact_of` in cx360/contract/raw_contract.yml).
     cx360_not_erased(table_name): a boolean SQL condition over those columns (normalised as in
     staging), true when the row may be kept. Uncorrelated IN subqueries: portable to DuckDB,
     Postgres and Spark. stg_privacy__erased_identities has no null identity_value, so NOT IN is
@@ -39,34 +40,12 @@
 
 
 {% macro cx360_erasure_columns() -%}
-    {{ return({
-        'crm_customers': {
-            'customer': ['customer_id'], 'email': ['email'], 'phone': ['phone'], 'contact_of': [],
-        },
-        'crm_contracts': {'customer': ['customer_id'], 'email': [], 'phone': []},
-        'crm_referrals': {
-            'customer': ['referrer_customer_id', 'referred_customer_id'],
-            'email': ['referred_email'],
-            'phone': [],
-            'contact_of': ['referred_customer_id'],
-        },
-        'billing_invoices': {'customer': ['customer_id'], 'email': [], 'phone': []},
-        'billing_orders': {'customer': ['customer_id'], 'email': [], 'phone': []},
-        'survey_responses': {
-            'customer': ['customer_id'], 'email': ['respondent_email'], 'phone': [],
-        },
-        'support_tickets': {
-            'customer': ['customer_id'],
-            'email': ['requester_email'],
-            'phone': ['requester_phone'],
-        },
-        'interactions': {
-            'customer': ['customer_id'],
-            'email': ['contact_email'],
-            'phone': ['contact_phone'],
-        },
-        'product_reviews': {'customer': ['customer_id'], 'email': [], 'phone': []},
-    }) }}
+    {#-
+        var erasure_identities (dbt_project.yml): the contract's `identifies` and `contact_of`
+        (cx360/contract/raw_contract.yml) where dbt can read them, at parse time and in unit
+        tests alike; tests/test_contract_sync.py keeps the two equal.
+    -#}
+    {{ return(var('erasure_identities')) }}
 {%- endmacro %}
 
 

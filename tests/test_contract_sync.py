@@ -7,6 +7,8 @@ status rule). Against it:
   contract's tables and columns, plus the landing lineage columns, with descriptions, and carry
   each column's vocabulary and range in meta (`values`, `range`): the copy dbt's staging tests
   read (accepted_contract_values), never written by hand elsewhere;
+- var erasure_identities in dbt_project.yml (what macros/erasure.sql matches on) must be the
+  contract's `identifies` / `contact_of`;
 - seeds/quarantine_reason_codes.csv must list the reason codes and stages of
   docs/architecture.md;
 - macros/raw_sources.sql (the table list audit.row_reconciliation loops over) must list every
@@ -124,3 +126,20 @@ def test_staging_vocabulary_tests_point_at_the_contract() -> None:
                             "vocabulary: use accepted_contract_values"
                         )
     assert pointed >= 15
+
+
+def test_erasure_identities_are_the_contract_s() -> None:
+    declared = yaml.safe_load((REPO_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][
+        "erasure_identities"
+    ]
+    expected = {}
+    for table in load_contract().values():
+        found = {
+            kind: [c.name for c in table.columns if c.identifies == kind]
+            for kind in ("customer", "email", "phone")
+        }
+        if any(found.values()):
+            if table.contact_of is not None:
+                found["contact_of"] = list(table.contact_of)
+            expected[table.name] = found
+    assert declared == expected
