@@ -2,8 +2,10 @@
 
 The YAML is the living contract (the spec in ../shared/spec is the contract as first given).
 Its rules on values are data: a column's vocabulary (`values`, or `values_of` another column)
-and range (`range: [min, max]`); landing, the GX raw suites and the generator read them here,
-and tests/test_contract_sync.py checks that the dbt sources and staging tests say the same.
+and range (`range: [min, max]`), who a row identifies (`identifies`, `contact_of`) and what is
+personal data (`personal`); landing, the GX raw suites and the generator read them here, the dbt
+sources are generated from them (cx360.contract_sources), and tests/test_contract_sync.py
+checks the copies dbt reads.
 """
 
 from __future__ import annotations

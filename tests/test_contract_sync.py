@@ -1,12 +1,12 @@
-"""The raw landing contract is described once and copied in three places; keep them in sync.
+"""The raw landing contract is written once; what dbt reads of it is generated or checked here.
 
 cx360/contract/raw_contract.yml is the living contract (the spec in ../shared/spec is the
 contract as first given; the project's copy has moved on: optional tables and columns, the order
-status rule). Against it:
-- the dbt sources (models/staging/*/_*__sources.yml, schema raw) must describe exactly the
-  contract's tables and columns, plus the landing lineage columns, with descriptions, and carry
-  each column's vocabulary and range in meta (`values`, `range`): the copy dbt's staging tests
-  read (accepted_contract_values), never written by hand elsewhere;
+status rule, rules on values as data). From it:
+- the dbt sources (models/staging/*/_*__sources.yml) are generated (cx360.contract_sources),
+  vocabularies and ranges in their columns' meta, which staging's accepted_contract_values
+  tests read: the files must be what the contract gives, and no staging test may restate a
+  vocabulary;
 - var erasure_identities in dbt_project.yml (what macros/erasure.sql matches on) must be the
   contract's `identifies` / `contact_of`;
 - seeds/quarantine_reason_codes.csv must list the reason codes and stages of
@@ -21,17 +21,16 @@ import csv
 import re
 from pathlib import Path
 
-import pytest
 import yaml
 
-from cx360.contract import load_contract
+from cx360.contract import CONTRACT_PATH, load_contract
+from cx360.contract_sources import source_files, stale_files
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 STAGING_DIR = REPO_DIR / "models" / "staging"
 RAW_SOURCES_MACRO = REPO_DIR / "macros" / "raw_sources.sql"
 REASON_CODES_SEED = REPO_DIR / "seeds" / "quarantine_reason_codes.csv"
 ARCHITECTURE_DOC = REPO_DIR / "docs" / "architecture.md"
-LINEAGE_COLUMNS = ("_batch_name", "_source_row", "_loaded_at")
 
 
 def _raw_source_tables() -> dict[str, tuple[str, dict]]:
@@ -46,38 +45,20 @@ def _raw_source_tables() -> dict[str, tuple[str, dict]]:
     return tables
 
 
-def test_sources_declare_exactly_the_contract_tables() -> None:
+def test_dbt_sources_are_generated_from_the_contract() -> None:
+    """The checked-in sources files are exactly what the contract gives (python -m
+    cx360.contract_sources --write after a contract change)."""
+    assert stale_files() == []
     assert sorted(_raw_source_tables()) == sorted(load_contract())
 
 
-@pytest.mark.parametrize("table_name", list(load_contract()))
-def test_source_columns_match_the_contract(table_name: str) -> None:
-    contract_table = load_contract()[table_name]
-    source_name, table = _raw_source_tables()[table_name]
-    columns = table["columns"]
-    declared = [column["name"] for column in columns]
-    assert declared == [*contract_table.column_names, *LINEAGE_COLUMNS], (
-        f"source {source_name}.{table_name}: columns differ from the contract (+ lineage)"
-    )
-    assert table.get("description"), f"source {source_name}.{table_name} has no description"
-    if contract_table.description:
-        assert contract_table.description in table["description"]
-    for column in columns:
-        assert column.get("description"), f"{table_name}.{column['name']} has no description"
-    for column in columns[: len(contract_table.columns)]:
-        contract_column = contract_table.column(column["name"])
-        assert column["meta"]["contract_type"] == contract_column.type, column["name"]
-        assert column["meta"]["required"] == contract_column.required, column["name"]
-        # the copies dbt reads (accepted_contract_values, dbt docs): equal to the contract's
-        assert tuple(column["meta"].get("values", ())) == contract_column.values, column["name"]
-        declared_range = column["meta"].get("range")
-        assert (tuple(declared_range) if declared_range else None) == contract_column.range, column[
-            "name"
-        ]
-        if contract_column.description:
-            assert contract_column.description.rstrip(".") in column["description"], (
-                f"{table_name}.{column['name']}: contract description missing from the source"
-            )
+def test_a_contract_change_makes_the_sources_stale(tmp_path: Path) -> None:
+    changed = tmp_path / "raw_contract.yml"
+    text = CONTRACT_PATH.read_text(encoding="utf-8")
+    changed.write_text(text.replace("values: [consumer, business]", "values: [consumer, pro]"))
+    stale = stale_files(changed)
+    assert stale == [STAGING_DIR / "crm" / "_crm__sources.yml"]
+    assert "values: [consumer, pro]" in source_files(changed)[stale[0]]
 
 
 def test_reconciliation_table_list_covers_the_contract() -> None:
