@@ -27,6 +27,7 @@ from landing_raw import (  # noqa: E402
     DEFAULT_TABLES,
     csv_text,
     valid_rows,
+    valid_value,
     write_table_csv,
     write_valid_raw,
 )
@@ -401,7 +402,10 @@ def test_typed_parquet_columns_are_converted(tmp_path: Path, parquet_read: str) 
     raw = tmp_path / "raw"
     write_valid_raw(raw, fmt="parquet")
     n = 3
-    columns = {c: pa.array([f"{c}_{i}" for i in range(n)]) for c in CUSTOMERS.column_names}
+    columns = {
+        c: pa.array([valid_value(CUSTOMERS, c, i) for i in range(n)])
+        for c in CUSTOMERS.column_names
+    }
     columns["birth_date"] = pa.array([date(1980, 1, 2)] * n)
     created = [datetime(2026, 1, 3, 10, 0)] * n
     columns["created_at"] = pa.array(created, pa.timestamp("us", tz="+02:00"))
@@ -438,7 +442,10 @@ def test_parquet_batches_quarantine_bad_text_values_with_the_record_as_sent(
     (raw / "crm_customers.parquet").unlink()
     folder = raw / "crm_customers"
     folder.mkdir()
-    day1 = {c: pa.array([f"{c}_{i}" for i in range(1, 4)]) for c in CUSTOMERS.column_names}
+    day1 = {
+        c: pa.array([r[c] for r in valid_rows(CUSTOMERS, range(1, 4))])
+        for c in CUSTOMERS.column_names
+    }
     day1["birth_date"] = pa.array([date(1980, 1, 2)] * 3)
     for column in ("created_at", "updated_at"):
         day1[column] = pa.array([datetime(2026, 1, 3, 10, 0)] * 3, pa.timestamp("us"))
@@ -665,3 +672,45 @@ def test_out_of_range_values_land_null_with_value_out_of_range(tmp_path: Path) -
         )
         assert [i[:3] for i in issues] == [(1, "value_out_of_range", bad)]
         assert "outside its contract range" in issues[0][3]
+
+
+def test_values_outside_the_vocabulary_land_null_or_quarantine_the_row(tmp_path: Path) -> None:
+    """An optional vocabulary column with an unknown code lands NULL (the row is kept, recorded
+    with value_not_in_vocabulary); a required one quarantines its row. Case and spaces are
+    not a new code: ' Complaint ' is complaint, as staging reads it."""
+    raw = tmp_path / "raw"
+    contract = write_valid_raw(raw, include_optional=True)
+    tickets = contract["support_tickets"]
+    rows = valid_rows(tickets, range(1, 4))
+    rows[0]["category"], rows[1]["category"] = "refund_request", " Complaint "
+    (raw / "support_tickets.csv").write_text(
+        csv_text(list(tickets.column_names), [[r[c] for c in tickets.column_names] for r in rows])
+    )
+    spend = contract["marketing_spend"]  # channel is required there
+    rows = valid_rows(spend, range(1, 4))
+    rows[2]["channel"] = "tv_ads"
+    (raw / "marketing_spend.csv").write_text(
+        csv_text(list(spend.column_names), [[r[c] for c in spend.column_names] for r in rows])
+    )
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+
+    entry = report.table("support_tickets")
+    assert (entry.rows_read, entry.rows_accepted, entry.rows_quarantined) == (3, 3, 0)
+    assert entry.fields_nulled == {"category: value_not_in_vocabulary": 1}
+    categories = _query(warehouse, "select category from raw.support_tickets order by _source_row")
+    assert categories[0] == (None,) and categories[1] == (" Complaint ",)
+    (detail,) = _query(
+        warehouse,
+        "select reason_detail from audit.landing_field_issues where table_name = 'support_tickets'",
+    )
+    assert "refund_request" in detail[0] and "complaint | technical" in detail[0]
+
+    entry = report.table("marketing_spend")
+    assert (entry.rows_read, entry.rows_accepted, entry.rows_quarantined) == (3, 2, 1)
+    (quarantined,) = _query(
+        warehouse,
+        "select reason_code, column_name from audit.landing_quarantine "
+        "where table_name = 'marketing_spend'",
+    )
+    assert quarantined == ("value_not_in_vocabulary", "channel")

@@ -91,7 +91,7 @@ def in_process(definitions_module: ModuleType, workdir: Path, raw_dir: Path) -> 
     return definitions_module.build_definitions(resource), resource
 
 
-def test_graph_materialises_in_process(in_process: Any) -> None:
+def test_graph_materialises_in_process(in_process: Any, definitions_module: ModuleType) -> None:
     defs, resource = in_process
     saved = dict(os.environ)
     try:

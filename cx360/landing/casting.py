@@ -22,7 +22,9 @@ null is invalid. Problems are judged at two levels:
 - field: an invalid value in an optional column; the row lands with that field NULL and the
   problem is recorded in audit.landing_field_issues (a customer is never lost for a birth date).
 A typed value outside its contract range (`range:` in the contract: rating 1-5, severity
-1-4, durations >= 0) is `value_out_of_range`, at the same two levels.
+1-4, durations >= 0) is `value_out_of_range`, at the same two levels; a text value that,
+trimmed and lower-cased as staging reads it, is not in the column's contract vocabulary
+(`values:`) is `value_not_in_vocabulary`, at the same two levels.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from cx360.landing.settings import DEFAULT_SETTINGS, SourceSettings
 MISSING_REQUIRED = "missing_required"
 INVALID_TYPE = "invalid_type"
 VALUE_OUT_OF_RANGE = "value_out_of_range"
+NOT_IN_VOCABULARY = "value_not_in_vocabulary"
 UNPARSEABLE_LINE = "unparseable_line"
 
 _NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
@@ -129,11 +132,13 @@ class ColumnSql:
 
     row_level: bool  # a problem here quarantines the row (key or required column)
     value_range: tuple[float | None, float | None] | None = None  # inclusive; None: open
+    vocabulary: tuple[str, ...] = ()  # the contract's values; (): free text
 
     @property
     def checked(self) -> bool:
-        """Whether a row or field can fail on this column (missing or not convertible)."""
-        return self.column.required or self.column.type != "string"
+        """Whether a row or field can fail on this column (missing, not convertible, not in
+        its vocabulary)."""
+        return self.column.required or self.column.type != "string" or bool(self.vocabulary)
 
 
 def column_sql(
@@ -163,7 +168,7 @@ def column_sql(
     else:
         typed = f"try_cast({ref} as {column.duckdb_type})"
     level = column.required if row_level is None else row_level
-    return ColumnSql(column, typed, ref, is_text, level, value_range)
+    return ColumnSql(column, typed, ref, is_text, level, value_range, column.values)
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,19 @@ def problem_sql(columns: list[ColumnSql]) -> ProblemSql:
                 fields.append(
                     FieldIssueSql(name, condition, VALUE_OUT_OF_RANGE, raw_text, detail, True)
                 )
+        if col.vocabulary:
+            # as staging reads it (macro normalize_vocabulary): trimmed, lower-case
+            normalised = f"lower(nullif(trim({typed}), ''))"
+            listed = ", ".join(quote_literal(v) for v in col.vocabulary)
+            condition = f"({normalised} is not null and {normalised} not in ({listed}))"
+            said = " is not in its contract vocabulary: " + " | ".join(col.vocabulary)
+            detail = f"{quote_literal(name + '=')} || {raw_text} || {quote_literal(said)}"
+            if col.row_level:
+                conditions.append((condition, NOT_IN_VOCABULARY, name, detail))
+            else:
+                fields.append(
+                    FieldIssueSql(name, condition, NOT_IN_VOCABULARY, raw_text, detail, True)
+                )
     field_bad = "(" + " or ".join(f.condition for f in fields) + ")" if fields else "false"
     if not conditions:
         null = "cast(null as varchar)"
@@ -253,7 +271,7 @@ def problem_sql(columns: list[ColumnSql]) -> ProblemSql:
 
 def accepted_value_sql(column: str, problems: ProblemSql) -> str:
     """The value landed for `column` of an accepted row over `p`: NULL where a field-level
-    problem leaves a typed value behind (out of range)."""
+    problem leaves a typed value behind (out of range, not in the vocabulary)."""
     nulling = [f.condition for f in problems.fields if f.column == column and f.nulls_typed]
     ref = f"p.{quote_ident(column)}"
     if not nulling:

@@ -89,6 +89,12 @@ def suggest_fix(table: Table, column: str | None, reason: str, examples: Sequenc
             "lines do not split into the header's fields: check delimiter: and the quoting "
             f"{where} (cx360 inspect --raw-dir <folder> guesses the delimiter)"
         )
+    if reason == "value_not_in_vocabulary" and column and column in table.column_names:
+        allowed = " | ".join(table.column(column).values)
+        return (
+            f"{column} takes {allowed} (cx360/contract/raw_contract.yml): map your codes to "
+            "these at the source"
+        )
     return "see the reason codes in docs/architecture.md"
 
 
