@@ -7,28 +7,10 @@
 -#}
 {% macro cx360_churn_calibration() %}
     {#- source() outside `execute` so the lineage (and Dagster) sees the dependency -#}
-    {%- set declared = source('churn_model', 'calibration') -%}
-    {%- if declared.schema is none -%}
-        {#- a unit test: source() is the test's fixture -#}
-        {%- set relation = declared -%}
-    {%- else -%}
-        {%- set relation = adapter.get_relation(
-            database=declared.database, schema=declared.schema, identifier=declared.identifier
-        ) if execute else none -%}
-    {%- endif -%}
-    {%- if relation is not none -%}
-        select
-            cast(term as {{ dbt.type_string() }}) as term,
-            cast(coefficient as {{ cx360_type_double() }}) as coefficient,
-            cast(horizon_months as {{ dbt.type_int() }}) as horizon_months,
-            cast(cutoff_date as date) as cutoff_date
-        from {{ relation }}
-    {%- else -%}
-        select
-            cast(null as {{ dbt.type_string() }}) as term,
-            cast(null as {{ cx360_type_double() }}) as coefficient,
-            cast(null as {{ dbt.type_int() }}) as horizon_months,
-            cast(null as date) as cutoff_date
-        where 1 = 0
-    {%- endif -%}
+    {{ cx360_optional_source(source('churn_model', 'calibration'), [
+        ('term', dbt.type_string()),
+        ('coefficient', cx360_type_double()),
+        ('horizon_months', dbt.type_int()),
+        ('cutoff_date', 'date'),
+    ]) }}
 {% endmacro %}

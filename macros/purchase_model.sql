@@ -5,35 +5,16 @@
 -#}
 {% macro cx360_purchase_predictions() %}
     {#- source() outside `execute` so the lineage (and Dagster) sees the dependency -#}
-    {%- set declared = source('purchase_model', 'customer_predictions') -%}
-    {%- if declared.schema is none -%}
-        {#- a unit test: source() is the test's fixture -#}
-        {%- set relation = declared -%}
-    {%- else -%}
-        {%- set relation = adapter.get_relation(
-            database=declared.database, schema=declared.schema, identifier=declared.identifier
-        ) if execute else none -%}
-    {%- endif -%}
-    {%- if relation is not none -%}
-        select
-            cast(customer_id as {{ dbt.type_string() }}) as customer_id,
-            cast(p_alive as {{ cx360_type_double() }}) as p_alive,
-            cast(expected_purchases_12m as {{ cx360_type_double() }}) as expected_purchases_12m,
-            cast(expected_revenue_12m as {{ cx360_type_double() }}) as expected_revenue_12m,
-            cast(clv_predicted as {{ cx360_type_double() }}) as clv_predicted,
-            cast(is_population_value as {{ dbt.type_boolean() }}) as is_population_value
-        from {{ relation }}
-    {%- else -%}
-        select
-            cast(null as {{ dbt.type_string() }}) as customer_id,
-            cast(null as {{ cx360_type_double() }}) as p_alive,
-            cast(null as {{ cx360_type_double() }}) as expected_purchases_12m,
-            cast(null as {{ cx360_type_double() }}) as expected_revenue_12m,
-            cast(null as {{ cx360_type_double() }}) as clv_predicted,
-            cast(null as {{ dbt.type_boolean() }}) as is_population_value
-        where 1 = 0
-    {%- endif -%}
+    {{ cx360_optional_source(source('purchase_model', 'customer_predictions'), [
+        ('customer_id', dbt.type_string()),
+        ('p_alive', cx360_type_double()),
+        ('expected_purchases_12m', cx360_type_double()),
+        ('expected_revenue_12m', cx360_type_double()),
+        ('clv_predicted', cx360_type_double()),
+        ('is_population_value', dbt.type_boolean()),
+    ]) }}
 {% endmacro %}
+
 
 {#- The fitted BG/NBD parameters {r, alpha, a, b} of the last fit, or none (not fitted). -#}
 {% macro cx360_bgnbd_parameters() %}

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -73,6 +73,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         env,
     )
     yield wh
+
+
+def _as_of(warehouse: Warehouse) -> date:
+    con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    try:
+        return con.execute("select as_of_date from intermediate.int_as_of").fetchone()[0]
+    finally:
+        con.close()
 
 
 @pytest.fixture
@@ -214,11 +222,7 @@ def test_stitched_rows_reach_customer_360(con: duckdb.DuckDBPyConnection) -> Non
 
 def test_predicted_clv_backtest(warehouse: Warehouse) -> None:
     """Build a copy at T = 6 months before the data ends, compare with the next 6 months."""
-    con = duckdb.connect(str(warehouse.build_db), read_only=True)
-    try:
-        (data_end,) = con.execute("select as_of_date from intermediate.int_as_of").fetchone()
-    finally:
-        con.close()
+    data_end = _as_of(warehouse)
     cutoff = data_end - timedelta(days=183)
 
     result = backtest(warehouse, RunSettings(as_of=cutoff), 6, echo=lambda _: None)
@@ -237,11 +241,7 @@ def test_churn_calibration_gives_contract_customers_a_probability(warehouse: War
     """`cx360 backtest --calibrate`: a logistic fit of churn in the horizon on the risk factors
     at T, stored in the warehouse; the next build gives every active customer a probability and
     contract targets a value at risk on it. Runs last: it changes the module's warehouse."""
-    con = duckdb.connect(str(warehouse.build_db), read_only=True)
-    try:
-        (data_end,) = con.execute("select as_of_date from intermediate.int_as_of").fetchone()
-    finally:
-        con.close()
+    data_end = _as_of(warehouse)
     cutoff = data_end - timedelta(days=365)
 
     result = backtest(warehouse, RunSettings(as_of=cutoff), 6, calibrate=True, echo=lambda _: None)
