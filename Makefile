@@ -16,6 +16,8 @@ SAMPLE_DIR       ?= data/sample
 WAREHOUSE_DIR    ?= warehouse
 # `make test` builds dbt on a small generated set, in its own folders
 TEST_DIR         := .test-work
+# pytest workers (pytest-xdist); tests sharing a build run on one worker (tests/conftest.py)
+PYTEST_WORKERS   ?= 2
 
 .PHONY: help install lock run ui dashboard docs chromium lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test test-fast clean
 
@@ -78,15 +80,15 @@ dbt-test-postgres: install $(TEST_DIR)/raw-dbt/.generated
 chromium:  ## headless browser for the dashboard browser test (Debian's chromium, needs root)
 	scripts/install_chromium.sh
 
-pytest: install chromium  ## the Python test suite, every test (shared builds: tests/conftest.py)
-	$(BIN)/pytest -q
+pytest: install chromium  ## the Python test suite, every test, on PYTEST_WORKERS workers (shared builds: tests/conftest.py)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint dbt-test pytest  ## everything CI runs
 
 test-fast: install  ## inner loop, under 5 minutes: ruff and the tests not marked slow, postgres or spark
 	$(BIN)/ruff check cx360 orchestration expectations tests
 	$(BIN)/ruff format --check cx360 orchestration expectations tests
-	$(BIN)/pytest -q -m "not slow and not postgres and not spark"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow and not postgres and not spark"
 
 bench: install  ## benchmark (BENCH_CUSTOMERS=100000): stage timings, memory, lower bound -> docs/benchmarks.md
 	$(CX360) bench --customers $(BENCH_CUSTOMERS) --work-dir $(BENCH_DIR)

@@ -11,6 +11,10 @@ they share one build per kind of dataset instead of each making its own:
   Pipeline, BI role and publish tests on Postgres.
 
 Modules that change a build they share say so and leave it in a state the others accept.
+
+`make test` runs the suite on two pytest-xdist workers (`--dist loadgroup`): every test is put
+in its module's group, and modules sharing one of the builds above in one group, so a build
+is made once and a module's own fixtures once (pytest_collection_modifyitems below).
 """
 
 from __future__ import annotations
@@ -30,6 +34,33 @@ from rich.console import Console
 from cx360.generate import generate
 from cx360.pipeline import run_pipeline
 from cx360.warehouse import PostgresSettings, Warehouse
+
+# The session fixtures below that cost a pipeline run: modules using one run on one worker.
+SHARED_BUILDS = ("rel_run", "clean_run", "postgres_run")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test `xdist_group(<group>)` for `--dist loadgroup` (no effect without xdist).
+
+    A group is a module, joined with every other module that shares one of SHARED_BUILDS
+    (union-find over modules): otherwise two workers would each build it, and a module's
+    module-scoped fixtures would be built on each worker that runs one of its tests.
+    """
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.setdefault(name, name) != name:
+            name = parent[name]
+        return name
+
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        for build in SHARED_BUILDS:
+            if build in item.fixturenames:
+                parent[root(module)] = root(build)
+    for item in items:
+        group = root(item.nodeid.split("::")[0]).removeprefix("tests/")
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,6 @@ from _rel_support import (
     PublishedRun,
     add_erasure_traces,
     columns,
-    published_run,
     published_tables,
 )
 
@@ -28,8 +27,9 @@ pytestmark = pytest.mark.slow  # one shared pipeline run (tests/_rel_support.py)
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> PublishedRun:
-    return published_run(tmp_path_factory)
+def run(rel_run: PublishedRun) -> PublishedRun:
+    """The shared published run (tests/conftest.py)."""
+    return rel_run
 
 
 def _sha256(text: str) -> str:

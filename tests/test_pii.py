@@ -14,7 +14,7 @@ import json
 import re
 
 import pytest
-from _rel_support import PublishedRun, columns, published_run, published_tables
+from _rel_support import PublishedRun, columns, published_tables
 
 from cx360.contract import load_contract
 
@@ -24,8 +24,9 @@ EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> PublishedRun:
-    return published_run(tmp_path_factory)
+def run(rel_run: PublishedRun) -> PublishedRun:
+    """The shared published run (tests/conftest.py)."""
+    return rel_run
 
 
 @pytest.fixture(scope="module")

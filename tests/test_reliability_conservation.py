@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from _rel_support import DIRTY_RATE, PublishedRun, published_run
+from _rel_support import DIRTY_RATE, PublishedRun
 
 from cx360.contract import load_contract
 
@@ -24,9 +24,10 @@ RECONCILIATION_MACRO = Path(__file__).parent.parent / "macros" / "reconciliation
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> PublishedRun:
+def run(rel_run: PublishedRun) -> PublishedRun:
+    """The shared published run (tests/conftest.py)."""
     assert DIRTY_RATE == 0.05
-    return published_run(tmp_path_factory)
+    return rel_run
 
 
 def _records_in_files(raw_dir: Path) -> dict[str, int]:
