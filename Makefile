@@ -81,14 +81,14 @@ chromium:  ## headless browser for the dashboard browser test (Debian's chromium
 	scripts/install_chromium.sh
 
 pytest: install chromium  ## the Python test suite, every test, on PYTEST_WORKERS workers (shared builds: tests/conftest.py)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope
 
 test: lint dbt-test pytest  ## everything CI runs
 
 test-fast: install  ## inner loop, under 5 minutes: ruff and the tests not marked slow, postgres or spark
 	$(BIN)/ruff check cx360 orchestration expectations tests
 	$(BIN)/ruff format --check cx360 orchestration expectations tests
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow and not postgres and not spark"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope -m "not slow and not postgres and not spark"
 
 bench: install  ## benchmark (BENCH_CUSTOMERS=100000): stage timings, memory, lower bound -> docs/benchmarks.md
 	$(CX360) bench --customers $(BENCH_CUSTOMERS) --work-dir $(BENCH_DIR)

@@ -12,15 +12,16 @@ they share one build per kind of dataset instead of each making its own:
 
 Modules that change a build they share say so and leave it in a state the others accept.
 
-`make test` runs the suite on two pytest-xdist workers (`--dist loadgroup`): every test is put
-in its module's group, and modules sharing one of the builds above in one group, so a build
-is made once and a module's own fixtures once (pytest_collection_modifyitems below).
+`make test` runs the suite on two pytest-xdist workers (`--dist loadscope`, scheduled by
+pytest_xdist_make_scheduler below): a module runs on one worker, and modules sharing one of the
+builds above run on the same worker, so each build and each module fixture is made once.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,15 +38,27 @@ from cx360.warehouse import PostgresSettings, Warehouse
 
 # The session fixtures below that cost a pipeline run: modules using one run on one worker.
 SHARED_BUILDS = ("rel_run", "clean_run", "postgres_run")
+# Groups started first, heaviest first (seconds in a 2-worker run, `pytest -n 2 --dist loadscope
+# --durations=0`, 2026-11-30: 875, 565, 556, 461, 433, 298, 255, 249, 195, 187): the longest
+# group never starts last (longest-processing-time-first). The rest follow in file order.
+HEAVY_FIRST = (
+    "tests/test_engine_parity.py",
+    "tests/test_purchase_model.py",
+    "tests/test_reliability_incremental.py",
+    "tests/test_dashboard_browser.py",
+    "rel_run",
+    "postgres_run",
+    "clean_run",
+    "tests/test_disk_full.py",
+    "tests/test_bench.py",
+    "tests/test_landing_end_to_end.py",
+)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test `xdist_group(<group>)` for `--dist loadgroup` (no effect without xdist).
-
-    A group is a module, joined with every other module that shares one of SHARED_BUILDS
-    (union-find over modules): otherwise two workers would each build it, and a module's
-    module-scoped fixtures would be built on each worker that runs one of its tests.
-    """
+def shared_build_groups(tests_dir: Path) -> dict[str, str]:
+    """Test module (node id path, e.g. tests/test_pii.py) -> its xdist group: modules that name
+    one of SHARED_BUILDS share a group (union-find), so the build is made once; the others are
+    a group of their own. Read from the files' text, as the xdist controller collects nothing."""
     parent: dict[str, str] = {}
 
     def root(name: str) -> str:
@@ -53,14 +66,44 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             name = parent[name]
         return name
 
-    for item in items:
-        module = item.nodeid.split("::")[0]
+    modules = sorted(tests_dir.glob("test_*.py"))
+    for path in modules:
+        text = path.read_text(encoding="utf-8")
         for build in SHARED_BUILDS:
-            if build in item.fixturenames:
-                parent[root(module)] = root(build)
-    for item in items:
-        group = root(item.nodeid.split("::")[0]).removeprefix("tests/")
-        item.add_marker(pytest.mark.xdist_group(group))
+            if re.search(rf"\b{build}\b", text):
+                parent[root(f"tests/{path.name}")] = root(build)
+    return {f"tests/{p.name}": root(f"tests/{p.name}") for p in modules}
+
+
+GROUPS = shared_build_groups(Path(__file__).parent)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201
+    """`make test` runs `-n 2 --dist loadscope` with this scheduler: a scope is a module's
+    group (shared_build_groups), so each shared build and each module's own fixtures are made
+    on one worker. (xdist's own `--dist loadgroup` marks do not reach its scheduler under
+    pytest 9.2, whose node ids no longer read the `_nodeid` xdist rewrites.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedBuildScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return GROUPS.get(module, module)
+
+    config.option.loadscopereorder = False  # keep the order pytest_collection_modifyitems sets
+    return SharedBuildScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Heaviest groups first (HEAVY_FIRST), then file order; a group's tests stay in order."""
+
+    def rank(item: pytest.Item) -> int:
+        group = GROUPS.get(item.nodeid.split("::", 1)[0], "")
+        return HEAVY_FIRST.index(group) if group in HEAVY_FIRST else len(HEAVY_FIRST)
+
+    items.sort(key=rank)  # stable
 
 
 @pytest.fixture(scope="session")
