@@ -14,8 +14,9 @@ as on Postgres), where the marts suites and the mart guard read their parquet fi
    the layout before this one, and drops the tables no longer built. For a changed table this
    follows the swap by a moment: the one window where a reader can see new files through the old
    column list (documented in docs/operations.md);
-4. the previous run's folder is kept (a query that listed its files before the swap still finds
-   them) and older ones are deleted.
+4. the previous run folders are deleted, after step 3: a query that listed the old files before
+   the swap has the Spark child's start-up (tens of seconds) to finish, and nothing of an erased
+   customer outlives the publish that removed them.
 
 A build that failed validation never reaches step 1: `current` keeps pointing at the last
 validated build. Spark caches a table's file list per session: a long-lived session (a Thrift
@@ -78,7 +79,7 @@ def point_current_at(published_dir: Path, run_folder: Path) -> Path | None:
 
 
 def prune_run_folders(published_dir: Path, keep: set[Path]) -> list[Path]:
-    """Step 4: delete the run folders other than `keep` (the current and the previous one)."""
+    """Step 4: delete the run folders other than `keep` (the current one)."""
     removed = []
     keep = {path.resolve() for path in keep}
     for folder in sorted(published_dir.iterdir()):
@@ -103,9 +104,9 @@ def publish_spark(warehouse: Warehouse, run_id: str) -> tuple[Path, dict[str, in
     if run_folder.exists():
         shutil.rmtree(run_folder)  # a publish of this run that died before its swap
     link_run_folder(tables, run_folder)
-    previous = point_current_at(published_dir, run_folder)
+    point_current_at(published_dir, run_folder)
     _sync_catalog_in_child(warehouse, sorted(tables))
-    prune_run_folders(published_dir, {run_folder} | ({previous} if previous else set()))
+    prune_run_folders(published_dir, {run_folder})
     return run_folder, {f"{PUBLISHED_SCHEMA}.{t}": _rows(run_folder / t) for t in tables}
 
 
