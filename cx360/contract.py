@@ -51,9 +51,23 @@ SPARK_TYPES: dict[str, str] = {
 
 
 COLUMN_KEYS = frozenset(
-    {"type", "required", "description", "values", "values_of", "range", "identifies", "personal"}
+    {
+        "type",
+        "required",
+        "description",
+        "values",
+        "values_of",
+        "range",
+        "identifies",
+        "personal",
+        "normalise",
+    }
 )
 IDENTITIES = ("customer", "email", "phone")
+# `normalise:` a column may declare, for what its type and other keys do not say
+# iso_code: ISO 3166 / 4217 codes, trimmed, upper case; code: a code with no closed vocabulary,
+# compared as vocabularies are (trimmed, lower case)
+NORMALISATIONS = ("iso_code", "code")
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,21 @@ class Column:
     range: tuple[float | None, float | None] | None = None  # (min, max), None = open
     identifies: str | None = None  # customer | email | phone: erasure matches on it
     personal: bool = False  # personal data: tagged pii in dbt, never published
+    normalise: str | None = None  # one of NORMALISATIONS
+
+    @property
+    def staging_rule(self) -> str:
+        """How staging reads the raw value (macros/staging.sql, one macro per rule): `cast` to
+        the contract type; for text, by precedence, the declared `normalise`, e-mail or phone
+        normalisation of an identity, `code` (trimmed, lower case) for a column with a
+        vocabulary, else `text` (trimmed, case kept: ids are case-sensitive)."""
+        if self.type != "string":
+            return "cast"
+        if self.normalise:
+            return self.normalise
+        if self.identifies in ("email", "phone"):
+            return self.identifies
+        return "code" if self.values else "text"
 
     @property
     def duckdb_type(self) -> str:
@@ -120,6 +149,8 @@ def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Table]:
                 )
             if col.get("identifies") not in (None, *IDENTITIES):
                 raise ValueError(f"contract {name}.{col_name}: identifies one of {IDENTITIES}")
+            if col.get("normalise") not in (None, *NORMALISATIONS):
+                raise ValueError(f"contract {name}.{col_name}: normalise one of {NORMALISATIONS}")
         columns = tuple(
             Column(
                 name=col_name,
@@ -130,6 +161,7 @@ def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Table]:
                 range=_range(name, col_name, col.get("range")),
                 identifies=col.get("identifies"),
                 personal=bool(col.get("personal", False)),
+                normalise=col.get("normalise"),
             )
             for col_name, col in body["columns"].items()
         )

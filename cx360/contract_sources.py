@@ -1,8 +1,11 @@
-"""The dbt sources of the raw schema, generated from the raw contract.
+"""What dbt reads of the raw contract, generated from it: the sources and the staging columns.
 
-`models/staging/<source>/_<source>__sources.yml` describe the raw tables dbt reads. They are
-written from cx360/contract/raw_contract.yml (its `sources` block says which source system
-holds which tables) and checked in, so dbt docs and the lineage show them; nobody edits them:
+`models/staging/<source>/_<source>__sources.yml` describe the raw tables dbt reads, and
+`macros/contract_tables.sql` gives each raw table's key and columns with the rule staging reads
+them by (cx360.contract.Column.staging_rule), which the staging models select through
+macros/staging.sql instead of listing columns. Both are written from
+cx360/contract/raw_contract.yml (its `sources` block says which source system holds which
+tables) and checked in, so dbt docs, the lineage and unit tests see them; nobody edits them:
 
     python -m cx360.contract_sources --write    # after changing the contract
     python -m cx360.contract_sources --check    # exit 1 when a file is not what the contract gives
@@ -22,9 +25,11 @@ from pathlib import Path
 
 import yaml
 
-from cx360.contract import CONTRACT_PATH, Column, Table, load_contract
+from cx360.contract import CONTRACT_PATH, IDENTITIES, Column, Table, load_contract
 
-STAGING_DIR = Path(__file__).resolve().parent.parent / "models" / "staging"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STAGING_DIR = PROJECT_ROOT / "models" / "staging"
+CONTRACT_TABLES_MACRO = PROJECT_ROOT / "macros" / "contract_tables.sql"
 
 # Columns landing adds to every raw table (cx360/landing), after the contract's.
 LINEAGE_COLUMNS = (
@@ -96,6 +101,7 @@ def source_files(contract_path: Path = CONTRACT_PATH) -> dict[Path, str]:
             lines += _table_lines(tables[name])
             placed.append(name)
         files[STAGING_DIR / source / f"_{source}__sources.yml"] = "\n".join(lines) + "\n"
+    files[CONTRACT_TABLES_MACRO] = contract_tables_macro(tables, spec["sources"])
     missing = sorted(set(tables) - set(placed))
     doubled = sorted({name for name in placed if placed.count(name) > 1})
     if missing or doubled:
@@ -103,6 +109,74 @@ def source_files(contract_path: Path = CONTRACT_PATH) -> dict[Path, str]:
             f"contract sources: tables in no source {missing}, in more than one {doubled}"
         )
     return files
+
+
+def contract_tables_macro(tables: dict[str, Table], sources: dict[str, dict]) -> str:
+    """macros/contract_tables.sql: the contract as dbt macros, plain Jinja literals (not read
+    from the dbt graph, so they work at parse time and in unit tests):
+
+    - cx360_contract_table(name): a raw table's key, its columns as [name, contract type,
+      staging rule] (cx360.contract.Column.staging_rule) and the column that orders its
+      versions (updated_at, or none); read by macros/staging.sql;
+    - cx360_raw_sources(): every table as [source, table], in contract order; the models that
+      loop over all raw tables (audit.row_reconciliation) read it;
+    - cx360_erasure_columns(): per table holding an identity, its `identifies` columns by kind
+      and `contact_of`; read by macros/erasure.sql.
+    """
+    source_of = {name: source for source, body in sources.items() for name in body["tables"]}
+    lines = [
+        "{#- Generated from cx360/contract/raw_contract.yml by `python -m cx360.contract_sources",
+        "    --write`: edit the contract, not this file (cx360/contract_sources.py says what",
+        "    each macro holds and who reads it). -#}",
+        "{% macro cx360_contract_table(name) -%}",
+        "    {%- set tables = {",
+    ]
+    for table in tables.values():
+        ordered_by = "'updated_at'" if table.has_updated_at else "none"
+        lines += [
+            f"        '{table.name}': {{",
+            f"            'key': [{', '.join(repr(k) for k in table.key)}],",
+            f"            'ordered_by': {ordered_by},",
+            "            'columns': [",
+            *(
+                f"                ['{c.name}', '{c.type}', '{c.staging_rule}'],"
+                for c in table.columns
+            ),
+            "            ],",
+            "        },",
+        ]
+    lines += [
+        "    } -%}",
+        "    {%- if name not in tables -%}",
+        "        {{ exceptions.raise_compiler_error(",
+        "            'cx360_contract_table: the raw contract has no table ' ~ name) }}",
+        "    {%- endif -%}",
+        "    {{ return(tables[name]) }}",
+        "{%- endmacro %}",
+        "",
+        "",
+        "{% macro cx360_raw_sources() -%}",
+        "    {{ return([",
+        *(f"        ['{source_of[name]}', '{name}']," for name in tables),
+        "    ]) }}",
+        "{%- endmacro %}",
+        "",
+        "",
+        "{% macro cx360_erasure_columns() -%}",
+        "    {{ return({",
+    ]
+    for table in tables.values():
+        found = {
+            kind: [c.name for c in table.columns if c.identifies == kind] for kind in IDENTITIES
+        }
+        if not any(found.values()):
+            continue
+        parts = [f"'{kind}': {names!r}" for kind, names in found.items()]
+        if table.contact_of is not None:
+            parts.append(f"'contact_of': {list(table.contact_of)!r}")
+        lines.append(f"        '{table.name}': {{{', '.join(parts)}}},")
+    lines += ["    }) }}", "{%- endmacro %}"]
+    return "\n".join(lines) + "\n"
 
 
 def stale_files(contract_path: Path = CONTRACT_PATH) -> list[Path]:
@@ -124,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         for path, text in source_files().items():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-            print(f"wrote {path.relative_to(STAGING_DIR.parent.parent)}")
+            print(f"wrote {path.relative_to(PROJECT_ROOT)}")
         return 0
     stale = stale_files()
     for path in stale:

@@ -8,8 +8,8 @@ publish) are not judged.
 
 DuckDB compares the build file with the published file; Postgres the schema dbt just built
 (`marts__build`) with the published `marts` it will replace (write-audit-publish, cx360.publish).
-Spark: not judged (its published layer is the schema dbt rebuilds in place, so no previous mart
-is left to compare with at this point).
+Spark the parquet files of the build schema's tables (`marts__build.db/<table>`) with those of
+the published ones (`published/current/<table>`, cx360.publish_spark), read with DuckDB.
 """
 
 from __future__ import annotations
@@ -61,17 +61,36 @@ class Drop:
         )
 
 
+def _measured(con: duckdb.DuckDBPyConnection) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for name, sql in MEASURES.items():
+        try:
+            row = con.execute(sql).fetchone()
+        except duckdb.CatalogException:  # a mart that is not there (first publish)
+            row = None
+        out[name] = float(row[0]) if row and row[0] is not None else None
+    return out
+
+
 def _measures(db: Path) -> dict[str, float | None]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        out: dict[str, float | None] = {}
-        for name, sql in MEASURES.items():
-            try:
-                row = con.execute(sql).fetchone()
-            except duckdb.CatalogException:  # a mart the file does not hold
-                row = None
-            out[name] = float(row[0]) if row and row[0] is not None else None
-        return out
+        return _measured(con)
+    finally:
+        con.close()
+
+
+def _parquet_measures(folder: Path) -> dict[str, float | None]:
+    """The measures over Spark table folders (<folder>/<table>/*.parquet), read with DuckDB."""
+    con = duckdb.connect()
+    try:
+        con.execute("create schema marts")
+        for table in sorted({_table_of(sql) for sql in MEASURES.values()}):
+            files = sorted(str(p) for p in (folder / table).glob("*.parquet"))
+            if files:
+                listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+                con.execute(f"create view marts.{table} as select * from read_parquet([{listed}])")
+        return _measured(con)
     finally:
         con.close()
 
@@ -109,8 +128,13 @@ def mart_drops(warehouse: Warehouse) -> list[Drop]:
     elif warehouse.target == "postgres":
         published = _postgres_measures("marts")
         built = _postgres_measures("marts" + warehouse.build_schema_suffix)
-    else:
-        return []
+    else:  # spark
+        current = warehouse.spark_published_dir / "current"
+        if not current.is_dir():
+            return []
+        published = _parquet_measures(current)
+        build_schema = "marts" + warehouse.build_schema_suffix
+        built = _parquet_measures(warehouse.spark_schema_dir(build_schema))
     limit = float(load_thresholds()["marts_guard"]["max_drop_share"])
     drops = []
     for name in MEASURES:

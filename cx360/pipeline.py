@@ -213,15 +213,8 @@ def _validate_marts(state: RunState) -> None:
 
 
 def _publish(state: RunState) -> None:
-    warehouse = state.warehouse
-    if warehouse.target in ("duckdb", "postgres"):
-        result = publish(warehouse, state.run_id, validation_passed=True)
-        state.console.print(f"    published {result.path} ({len(result.row_counts)} tables)")
-    else:
-        state.console.print(
-            f"    target {warehouse.target}: the marts schema dbt just built and validation "
-            "passed is the published layer (no file to swap)"
-        )
+    result = publish(state.warehouse, state.run_id, validation_passed=True)
+    state.console.print(f"    published {result.path} ({len(result.row_counts)} tables)")
     state.published = True
 
 

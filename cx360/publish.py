@@ -10,8 +10,8 @@ Postgres has no file to publish: dbt builds the schemas BI reads under a suffix 
 Warehouse.build_schema_suffix), the marts suites validate them there, and publish_postgres()
 swaps them in with ALTER SCHEMA ... RENAME in one transaction that also grants BI usage, so a
 BI query sees the whole old marts or the whole new ones, never a mix and never a denial. A
-build that failed validation is never swapped in. Spark builds its schema in place: for it
-"published" means "dbt build and validation succeeded" (see docs/operations.md).
+build that failed validation is never swapped in. Spark: dbt builds `marts__build` too and
+cx360.publish_spark swaps its table folders in behind one symlink (see docs/operations.md).
 """
 
 from __future__ import annotations
@@ -128,12 +128,11 @@ def publish(warehouse: Warehouse, run_id: str, *, validation_passed: bool) -> Pu
         )
     if warehouse.target == "postgres":
         return publish_postgres(warehouse, run_id)
-    if warehouse.target != "duckdb":
-        raise BuildError(
-            f"publish copies a DuckDB build or swaps Postgres schemas; target "
-            f"{warehouse.target} serves its marts schema in place",
-            hint="see docs/operations.md, section Targets",
-        )
+    if warehouse.target == "spark":
+        from cx360.publish_spark import publish_spark
+
+        folder, files = publish_spark(warehouse, run_id)
+        return PublishResult(folder, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), files)
     if not warehouse.build_db.exists():
         raise BuildError(f"no build database at {warehouse.build_db}", hint="run dbt build first")
 

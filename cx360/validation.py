@@ -298,10 +298,11 @@ def _mart_frame_duckdb(warehouse: Warehouse, table: str, columns: Sequence[str])
 
 
 def _mart_frame_spark(warehouse: Warehouse, table: str, columns: Sequence[str]) -> pd.DataFrame:
-    """A Spark mart's `columns` as a pandas frame, read from the table's parquet files in the
-    Spark warehouse folder (dbt-spark's managed tables, file_format parquet) with DuckDB: no
-    second JVM, which the embedded Derby metastore would refuse while another holds it."""
-    folder = warehouse.spark_dir / "marts.db" / table
+    """A built (not yet published) Spark mart's `columns` as a pandas frame, read from the
+    table's parquet files in the build schema's folder (dbt-spark's managed tables, file_format
+    parquet) with DuckDB: no second JVM, which the embedded Derby metastore would refuse while
+    another holds it."""
+    folder = warehouse.spark_schema_dir("marts" + warehouse.build_schema_suffix) / table
     files = sorted(folder.glob("*.parquet"))
     if not files:
         raise Cx360Error(

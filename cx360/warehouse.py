@@ -77,11 +77,22 @@ class Warehouse:
         return f"jdbc:derby:;databaseName={self.spark_dir}/metastore_db;create=true"
 
     @property
+    def spark_published_dir(self) -> Path:
+        """Validated Spark marts, one folder per published run; `current` points at the one the
+        marts tables read (cx360.publish_spark)."""
+        return self.spark_dir / "published"
+
+    @property
     def build_schema_suffix(self) -> str:
         """Suffix of the schemas BI reads while they are built and validated (write-audit-
-        publish on Postgres: dbt builds `marts__build`, cx360.publish swaps it in as `marts`).
-        DuckDB builds into a separate file and Spark swaps table locations: no suffix."""
-        return "__build" if self.target == "postgres" else ""
+        publish: dbt builds `marts__build`; on Postgres cx360.publish swaps the schema in as
+        `marts`, on Spark cx360.publish_spark swaps its table folders in). DuckDB builds into
+        a separate file: no suffix."""
+        return "__build" if self.target in ("postgres", "spark") else ""
+
+    def spark_schema_dir(self, schema: str) -> Path:
+        """Folder of a Spark database's managed tables (dbt-spark, file_format parquet)."""
+        return self.spark_dir / f"{schema}.db"
 
     def ensure_dirs(self) -> None:
         for folder in (self.build_db.parent, self.temp_dir, self.landing_db.parent):

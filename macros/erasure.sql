@@ -39,14 +39,8 @@
 {%- endmacro %}
 
 
-{% macro cx360_erasure_columns() -%}
-    {#-
-        var erasure_identities (dbt_project.yml): the contract's `identifies` and `contact_of`
-        (cx360/contract/raw_contract.yml) where dbt can read them, at parse time and in unit
-        tests alike; tests/test_contract_sync.py keeps the two equal.
-    -#}
-    {{ return(var('erasure_identities')) }}
-{%- endmacro %}
+{#- cx360_erasure_columns(): who a raw row identifies, per table (the contract's `identifies`
+    and `contact_of`), generated into macros/contract_tables.sql. -#}
 
 
 {#-

@@ -26,18 +26,28 @@
 
 {#-
     on-run-start: a build schema left by a run that failed validation is emptied (dropped and
-    created again: dbt created the schemas just before its hooks), so this build starts empty (incremental models then build in full: their stored state is the
-    published schema, which a build must not touch).
+    created again: dbt created the schemas just before its hooks), so this build starts empty
+    (incremental models then build in full: their stored state is the published schema, which a
+    build must not touch) and holds no table of a model since removed, which publish would
+    serve. Postgres in one hook statement; Spark one statement at a time (its SQL runs one per
+    call), the hook itself then a no-op query.
 -#}
 {% macro cx360_reset_build_schemas() -%}
-    {%- if cx360_build_schema_suffix() and target.type == 'postgres'
-        and flags.WHICH in ('build', 'run', 'seed') -%}
+    {%- set resets = cx360_build_schema_suffix() and flags.WHICH in ('build', 'run', 'seed') -%}
+    {%- if resets and target.type == 'postgres' -%}
         {%- for schema in var('bi_readable_schemas', ['marts']) -%}
             {%- set built = adapter.quote(schema ~ cx360_build_schema_suffix()) %}
             drop schema if exists {{ built }} cascade;
             create schema {{ built }};
         {% endfor -%}
     {%- else -%}
+        {%- if resets and target.type == 'spark' and execute -%}
+            {%- for schema in var('bi_readable_schemas', ['marts']) -%}
+                {%- set built = adapter.quote(schema ~ cx360_build_schema_suffix()) -%}
+                {%- do run_query('drop database if exists ' ~ built ~ ' cascade') -%}
+                {%- do run_query('create database ' ~ built) -%}
+            {%- endfor -%}
+        {%- endif -%}
         select 1 as no_build_schema_to_reset
     {%- endif -%}
 {%- endmacro %}

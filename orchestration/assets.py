@@ -231,17 +231,15 @@ def headline_kpis(published_db: str) -> dict[str, float]:
 def published_warehouse(context: AssetExecutionContext, cx360: Cx360Resource) -> MaterializeResult:
     warehouse = cx360.warehouse
     hold_lease(context, cx360)
-    if warehouse.target == "postgres":  # swaps the validated build schema in (cx360.publish)
+    if warehouse.target != "duckdb":  # swaps the validated build schema in (cx360.publish)
         try:
             with resource_errors("publish", warehouse.root):
                 swapped = publish(warehouse, context.run.run_id, validation_passed=True)
         finally:
             lease.release(warehouse.root, context.run.run_id)
-        return MaterializeResult(metadata={"target": "postgres", "tables": len(swapped.row_counts)})
-    if warehouse.target != "duckdb":
-        context.log.info(f"target {warehouse.target}: the marts schema is served in place")
-        lease.release(warehouse.root, context.run.run_id)
-        return MaterializeResult(metadata={"target": warehouse.target})
+        return MaterializeResult(
+            metadata={"target": warehouse.target, "tables": len(swapped.row_counts)}
+        )
     try:
         with resource_errors("publish", warehouse.root):
             result = publish(warehouse, context.run.run_id, validation_passed=True)

@@ -3,16 +3,14 @@
 cx360/contract/raw_contract.yml is the living contract (the spec in ../shared/spec is the
 contract as first given; the project's copy has moved on: optional tables and columns, the order
 status rule, rules on values as data). From it:
-- the dbt sources (models/staging/*/_*__sources.yml) are generated (cx360.contract_sources),
-  vocabularies and ranges in their columns' meta, which staging's accepted_contract_values
-  tests read: the files must be what the contract gives, and no staging test may restate a
-  vocabulary;
-- var erasure_identities in dbt_project.yml (what macros/erasure.sql matches on) must be the
-  contract's `identifies` / `contact_of`;
+- the dbt sources (models/staging/*/_*__sources.yml) and macros/contract_tables.sql (keys,
+  columns and staging rules, the table list, the erasure identities) are generated
+  (cx360.contract_sources): the files must be what the contract gives;
+- every staging model reads its raw table through cx360_staged_columns and
+  cx360_current_versions (macros/staging.sql), never a column list of its own, and no staging
+  test restates a vocabulary;
 - seeds/quarantine_reason_codes.csv must list the reason codes and stages of
-  docs/architecture.md;
-- macros/raw_sources.sql (the table list audit.row_reconciliation loops over) must list every
-  contract table under the source that declares it.
+  docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ from cx360.contract_sources import source_files, stale_files
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 STAGING_DIR = REPO_DIR / "models" / "staging"
-RAW_SOURCES_MACRO = REPO_DIR / "macros" / "raw_sources.sql"
+CONTRACT_TABLES_MACRO = REPO_DIR / "macros" / "contract_tables.sql"
 REASON_CODES_SEED = REPO_DIR / "seeds" / "quarantine_reason_codes.csv"
 ARCHITECTURE_DOC = REPO_DIR / "docs" / "architecture.md"
 
@@ -61,11 +59,52 @@ def test_a_contract_change_makes_the_sources_stale(tmp_path: Path) -> None:
     assert "values: [consumer, pro]" in source_files(changed)[stale[0]]
 
 
-def test_reconciliation_table_list_covers_the_contract() -> None:
-    pairs = re.findall(r"\['(\w+)', '(\w+)'\]", RAW_SOURCES_MACRO.read_text(encoding="utf-8"))
+def test_generated_table_list_covers_the_contract_under_its_sources() -> None:
+    text = CONTRACT_TABLES_MACRO.read_text(encoding="utf-8")
+    listed = text[text.index("cx360_raw_sources") : text.index("cx360_erasure_columns")]
+    pairs = re.findall(r"\['(\w+)', '(\w+)'\]", listed)
     declared = {name: source for name, (source, _) in _raw_source_tables().items()}
+    assert [table for _, table in pairs] == list(load_contract())
     assert {table: source for source, table in pairs} == declared
-    assert len(pairs) == len(declared), "a table is listed twice in macros/raw_sources.sql"
+
+
+def test_a_new_contract_column_reaches_the_staging_macro(tmp_path: Path) -> None:
+    """A column added to the contract is in the generated staging columns, read by its rule."""
+    changed = tmp_path / "raw_contract.yml"
+    text = CONTRACT_PATH.read_text(encoding="utf-8")
+    anchor = "      marketing_consent:"
+    changed.write_text(
+        text.replace(anchor, '      loyalty_card: {type: string, description: "Card."}\n' + anchor)
+    )
+    generated = source_files(changed)[CONTRACT_TABLES_MACRO]
+    assert "['loyalty_card', 'string', 'text']," in generated
+    assert CONTRACT_TABLES_MACRO in stale_files(changed)
+
+
+def test_staging_rules_follow_the_contract() -> None:
+    customers = load_contract()["crm_customers"]
+    rules = {name: customers.column(name).staging_rule for name in customers.column_names}
+    assert rules["customer_id"] == "text"  # an id: trimmed, case kept
+    assert rules["email"] == "email" and rules["phone"] == "phone"
+    assert rules["country"] == "iso_code"
+    assert rules["segment"] == "code"  # a vocabulary
+    assert rules["birth_date"] == "cast" and rules["marketing_consent"] == "cast"
+    assert load_contract()["interactions"].column("outcome").staging_rule == "code"
+
+
+def test_staging_models_read_raw_tables_through_the_contract() -> None:
+    """No staging model restates the contract's columns or keys: each raw table is staged by
+    one model, which selects through cx360_staged_columns and keeps versions by
+    cx360_current_versions (models that only look a raw table up, such as the erased
+    identities, select no column list either)."""
+    staged: dict[str, list[str]] = {}
+    for path in sorted(STAGING_DIR.glob("*/stg_*.sql")):
+        text = path.read_text(encoding="utf-8")
+        assert "deduplicate_latest(" not in text, f"{path}: use cx360_current_versions"
+        for table in re.findall(r"cx360_staged_columns\('(\w+)'", text):
+            staged.setdefault(table, []).append(path.name)
+            assert f"cx360_current_versions('renamed', '{table}')" in text, path
+    assert {t: len(models) for t, models in staged.items()} == dict.fromkeys(load_contract(), 1)
 
 
 def test_reason_code_seed_matches_the_architecture_doc() -> None:
@@ -107,20 +146,3 @@ def test_staging_vocabulary_tests_point_at_the_contract() -> None:
                             "vocabulary: use accepted_contract_values"
                         )
     assert pointed >= 15
-
-
-def test_erasure_identities_are_the_contract_s() -> None:
-    declared = yaml.safe_load((REPO_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][
-        "erasure_identities"
-    ]
-    expected = {}
-    for table in load_contract().values():
-        found = {
-            kind: [c.name for c in table.columns if c.identifies == kind]
-            for kind in ("customer", "email", "phone")
-        }
-        if any(found.values()):
-            if table.contact_of is not None:
-                found["contact_of"] = list(table.contact_of)
-            expected[table.name] = found
-    assert declared == expected

@@ -197,3 +197,13 @@ def test_spark_runs_the_marts_suites(spark_warehouse: Warehouse) -> None:
         ("marts.fct_kpi", True),
     ]
     assert all(count > 1 for *_, count in rows)
+
+
+def test_spark_publishes_by_swapping_the_current_folder(spark_warehouse: Warehouse) -> None:
+    """Spark write-audit-publish (cx360/publish_spark.py): the validated build's folders sit
+    under published/<run>/, `current` points there, and marts.fct_kpi read above came through
+    it (spark_kpis equals DuckDB's)."""
+    current = spark_warehouse.spark_published_dir / "current"
+    assert current.is_symlink()
+    assert {"customer_360", "fct_kpi"} <= {p.name for p in current.iterdir()}
+    assert list((current / "fct_kpi").glob("*.parquet"))

@@ -145,7 +145,85 @@ def test_publish_refuses_unvalidated_build(warehouse: Warehouse) -> None:
     assert not warehouse.published_db.exists()
 
 
-def test_spark_has_no_publish_step(tmp_path: Path) -> None:
-    """Spark serves its marts in place; Postgres swaps schemas (tests/test_publish_postgres.py)."""
-    with pytest.raises(BuildError, match="in place"):
-        publish(Warehouse(tmp_path, "spark"), "run-1", validation_passed=True)
+def _spark_build(warehouse: Warehouse, tables: dict[str, int]) -> None:
+    """Parquet table folders as dbt-spark leaves them in the build schema (marts__build.db)."""
+    folder = warehouse.spark_schema_dir("marts" + warehouse.build_schema_suffix)
+    con = duckdb.connect()
+    try:
+        for table, rows in tables.items():
+            (folder / table).mkdir(parents=True, exist_ok=True)
+            con.execute(
+                f"copy (select 'c' || range::varchar as customer_id, true as is_active, "
+                f"10.0 as revenue_lifetime from range({rows})) "
+                f"to '{folder / table / 'part-00000.parquet'}' (format parquet)"
+            )
+    finally:
+        con.close()
+
+
+def _published_rows(warehouse: Warehouse, table: str) -> int:
+    files = sorted((warehouse.spark_published_dir / "current" / table).glob("*.parquet"))
+    con = duckdb.connect()
+    try:
+        return con.execute(
+            "select count(*) from read_parquet(?)", [[str(f) for f in files]]
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_spark_publish_swaps_every_table_behind_one_symlink(tmp_path: Path) -> None:
+    """The build's table folders are linked into a run folder and `published/current` is renamed
+    onto it: the published tables change together; a rebuild of marts__build (the next run)
+    does not touch what is published; the earlier run folders are pruned."""
+    from cx360.publish_spark import (
+        build_tables,
+        link_run_folder,
+        point_current_at,
+        prune_run_folders,
+    )
+
+    warehouse = Warehouse(tmp_path / "wh", "spark")
+    published = warehouse.spark_published_dir
+    published.mkdir(parents=True)
+    runs = []
+    for n, rows in enumerate((3, 5, 7)):
+        _spark_build(warehouse, {"customer_360": rows, "fct_kpi": rows * 10})
+        runs.append(published / f"run-{n}")
+        link_run_folder(build_tables(warehouse), runs[-1])
+        previous = point_current_at(published, runs[-1])
+        assert previous == (runs[-2].resolve() if n else None)
+        assert (published / f"run-{n - 1}").is_dir() == bool(n)  # until the prune
+        prune_run_folders(published, {runs[-1]})
+        assert (published / "current").is_symlink()
+        assert _published_rows(warehouse, "customer_360") == rows
+        assert _published_rows(warehouse, "fct_kpi") == rows * 10
+    assert sorted(p.name for p in published.iterdir()) == ["current", "run-2"]
+
+    # the next build rewrites marts__build: the published files are links of their own
+    build = warehouse.spark_schema_dir("marts__build")
+    for part in build.rglob("*.parquet"):
+        part.unlink()
+    _spark_build(warehouse, {"customer_360": 1})
+    assert _published_rows(warehouse, "customer_360") == 7
+
+
+def test_spark_mart_guard_compares_the_build_with_the_published_folders(tmp_path: Path) -> None:
+    from cx360.mart_guard import mart_drops
+    from cx360.publish_spark import build_tables, link_run_folder, point_current_at
+
+    warehouse = Warehouse(tmp_path / "wh", "spark")
+    _spark_build(warehouse, {"customer_360": 100})
+    assert mart_drops(warehouse) == []  # nothing published yet: nothing to compare with
+    warehouse.spark_published_dir.mkdir(parents=True)
+    link_run_folder(build_tables(warehouse), warehouse.spark_published_dir / "run-1")
+    point_current_at(warehouse.spark_published_dir, warehouse.spark_published_dir / "run-1")
+
+    _spark_build(warehouse, {"customer_360": 95})  # overwrites part-00000: 5 % fewer
+    assert mart_drops(warehouse) == []
+    _spark_build(warehouse, {"customer_360": 50})
+    drops = {drop.measure: (drop.published, drop.built) for drop in mart_drops(warehouse)}
+    assert drops == {
+        "active customers": (100, 50),
+        "revenue (lifetime, all customers)": (1000, 500),
+    }

@@ -9,11 +9,7 @@ source as (
 renamed as (
 
     select
-        {{ normalize_iso_code('currency') }} as currency,
-        {{ cx360_cast('rate_date', 'date') }} as rate_date,
-        {{ cx360_cast('rate_to_reporting', 'numeric') }} as rate_to_reporting,
-        _batch_name,
-        _source_row
+        {{ cx360_staged_columns('fx_rates') }}
 
     from source
 
@@ -21,18 +17,7 @@ renamed as (
 
 deduplicated as (
 
-    {{ deduplicate_latest(
-        'renamed',
-        key_columns=['currency', 'rate_date'],
-        columns=[
-            'currency',
-            'rate_date',
-            'rate_to_reporting',
-            '_batch_name',
-            '_source_row',
-        ],
-        order_column=none,
-    ) }}
+    {{ cx360_current_versions('renamed', 'fx_rates') }}
 
 )
 

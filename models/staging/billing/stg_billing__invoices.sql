@@ -9,18 +9,7 @@ source as (
 renamed as (
 
     select
-        {{ clean_string('invoice_id') }} as invoice_id,
-        {{ clean_string('customer_id') }} as customer_id,
-        {{ clean_string('contract_id') }} as contract_id,
-        {{ cx360_cast('issued_at', 'date') }} as issued_at,
-        {{ cx360_cast('due_at', 'date') }} as due_at,
-        {{ cx360_cast('amount', 'decimal') }} as amount,
-        {{ normalize_iso_code('currency') }} as currency,
-        {{ normalize_vocabulary('status') }} as status,
-        {{ cx360_cast('paid_at', 'timestamp') }} as paid_at,
-        {{ cx360_cast('updated_at', 'timestamp') }} as updated_at,
-        _batch_name,
-        _source_row
+        {{ cx360_staged_columns('billing_invoices') }}
 
     from source
 
@@ -28,25 +17,7 @@ renamed as (
 
 deduplicated as (
 
-    {{ deduplicate_latest(
-        'renamed',
-        key_columns=['invoice_id'],
-        columns=[
-            'invoice_id',
-            'customer_id',
-            'contract_id',
-            'issued_at',
-            'due_at',
-            'amount',
-            'currency',
-            'status',
-            'paid_at',
-            'updated_at',
-            '_batch_name',
-            '_source_row',
-        ],
-        order_column='updated_at',
-    ) }}
+    {{ cx360_current_versions('renamed', 'billing_invoices') }}
 
 ),
 

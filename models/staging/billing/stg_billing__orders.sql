@@ -6,22 +6,14 @@ source as (
 
 ),
 
+-- the order status rule (raw_contract.yml): absent = completed; only a cancellation or a refund
+-- says the purchase did not happen
 renamed as (
 
     select
-        {{ clean_string('order_id') }} as order_id,
-        {{ clean_string('customer_id') }} as customer_id,
-        {{ cx360_cast('ordered_at', 'timestamp') }} as ordered_at,
-        {{ cx360_cast('amount', 'decimal') }} as amount,
-        {{ normalize_iso_code('currency') }} as currency,
-        {{ normalize_vocabulary('channel') }} as channel,
-        {{ clean_string('referral_id') }} as referral_id,
-        -- the order status rule (raw_contract.yml): absent = completed; only a cancellation or
-        -- a refund says the purchase did not happen
-        coalesce({{ normalize_vocabulary('status') }}, 'completed') as status,
-        {{ cx360_cast('updated_at', 'timestamp') }} as updated_at,
-        _batch_name,
-        _source_row
+        {{ cx360_staged_columns('billing_orders', overrides={
+            'status': "coalesce(" ~ normalize_vocabulary('status') ~ ", 'completed')",
+        }) }}
 
     from source
 
@@ -29,24 +21,7 @@ renamed as (
 
 deduplicated as (
 
-    {{ deduplicate_latest(
-        'renamed',
-        key_columns=['order_id'],
-        columns=[
-            'order_id',
-            'customer_id',
-            'ordered_at',
-            'amount',
-            'currency',
-            'channel',
-            'referral_id',
-            'status',
-            'updated_at',
-            '_batch_name',
-            '_source_row',
-        ],
-        order_column='updated_at',
-    ) }}
+    {{ cx360_current_versions('renamed', 'billing_orders') }}
 
 ),
 

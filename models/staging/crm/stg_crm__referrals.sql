@@ -9,13 +9,7 @@ source as (
 renamed as (
 
     select
-        {{ clean_string('referral_id') }} as referral_id,
-        {{ clean_string('referrer_customer_id') }} as referrer_customer_id,
-        {{ clean_string('referred_customer_id') }} as referred_customer_id,
-        {{ normalize_email('referred_email') }} as referred_email,
-        {{ cx360_cast('referred_at', 'timestamp') }} as referred_at,
-        _batch_name,
-        _source_row
+        {{ cx360_staged_columns('crm_referrals') }}
 
     from source
 
@@ -23,20 +17,7 @@ renamed as (
 
 deduplicated as (
 
-    {{ deduplicate_latest(
-        'renamed',
-        key_columns=['referral_id'],
-        columns=[
-            'referral_id',
-            'referrer_customer_id',
-            'referred_customer_id',
-            'referred_email',
-            'referred_at',
-            '_batch_name',
-            '_source_row',
-        ],
-        order_column=none,
-    ) }}
+    {{ cx360_current_versions('renamed', 'crm_referrals') }}
 
 ),
 

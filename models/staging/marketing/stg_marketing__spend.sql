@@ -9,13 +9,7 @@ source as (
 renamed as (
 
     select
-        {{ cx360_cast('spend_date', 'date') }} as spend_date,
-        {{ normalize_vocabulary('channel') }} as channel,
-        {{ normalize_vocabulary('category') }} as category,
-        {{ cx360_cast('amount', 'decimal') }} as amount,
-        {{ normalize_iso_code('currency') }} as currency,
-        _batch_name,
-        _source_row
+        {{ cx360_staged_columns('marketing_spend') }}
 
     from source
 
@@ -23,20 +17,7 @@ renamed as (
 
 deduplicated as (
 
-    {{ deduplicate_latest(
-        'renamed',
-        key_columns=['spend_date', 'channel', 'category'],
-        columns=[
-            'spend_date',
-            'channel',
-            'category',
-            'amount',
-            'currency',
-            '_batch_name',
-            '_source_row',
-        ],
-        order_column=none,
-    ) }}
+    {{ cx360_current_versions('renamed', 'marketing_spend') }}
 
 )
 

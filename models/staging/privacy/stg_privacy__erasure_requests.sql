@@ -9,11 +9,7 @@ source as (
 renamed as (
 
     select
-        {{ clean_string('request_id') }} as request_id,
-        {{ clean_string('customer_id') }} as customer_id,
-        {{ cx360_cast('requested_at', 'timestamp') }} as requested_at,
-        _batch_name,
-        _source_row
+        {{ cx360_staged_columns('erasure_requests') }}
 
     from source
 
@@ -21,18 +17,7 @@ renamed as (
 
 deduplicated as (
 
-    {{ deduplicate_latest(
-        'renamed',
-        key_columns=['request_id'],
-        columns=[
-            'request_id',
-            'customer_id',
-            'requested_at',
-            '_batch_name',
-            '_source_row',
-        ],
-        order_column=none,
-    ) }}
+    {{ cx360_current_versions('renamed', 'erasure_requests') }}
 
 )
 

@@ -9,15 +9,7 @@ source as (
 renamed as (
 
     select
-        {{ clean_string('review_id') }} as review_id,
-        {{ clean_string('customer_id') }} as customer_id,
-        {{ clean_string('product') }} as product,
-        {{ cx360_cast('rating', 'numeric') }} as rating,
-        {{ normalize_vocabulary('source') }} as source,
-        {{ cx360_cast('posted_at', 'timestamp') }} as posted_at,
-        {{ clean_string('review_text') }} as review_text,
-        _batch_name,
-        _source_row
+        {{ cx360_staged_columns('product_reviews') }}
 
     from source
 
@@ -25,22 +17,7 @@ renamed as (
 
 deduplicated as (
 
-    {{ deduplicate_latest(
-        'renamed',
-        key_columns=['review_id'],
-        columns=[
-            'review_id',
-            'customer_id',
-            'product',
-            'rating',
-            'source',
-            'posted_at',
-            'review_text',
-            '_batch_name',
-            '_source_row',
-        ],
-        order_column=none,
-    ) }}
+    {{ cx360_current_versions('renamed', 'product_reviews') }}
 
 ),
 
