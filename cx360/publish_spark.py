@@ -29,7 +29,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -121,21 +120,15 @@ def _rows(folder: Path) -> int:
 
 
 def _sync_catalog_in_child(warehouse: Warehouse, tables: list[str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "cx360.publish_spark", str(warehouse.root), json.dumps(tables)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **warehouse.dbt_env(), "PYSPARK_PYTHON": sys.executable},
-        check=False,
+    from cx360.landing.spark_export import run_spark_child
+
+    run_spark_child(
+        "cx360.publish_spark",
+        [str(warehouse.root), json.dumps(tables)],
+        "publish swapped the Spark marts folders in, but updating the marts table definitions",
+        BuildError,
+        env=warehouse.dbt_env(),
     )
-    if result.returncode != 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
-        raise BuildError(
-            "publish swapped the Spark marts folders in but could not update the marts table "
-            f"definitions:\n{tail}",
-            hint="run again once the cause is fixed (check Java, and that no other Spark/dbt "
-            "process holds the Derby metastore of this warehouse)",
-        )
 
 
 def _table_definition(spark, name: str) -> tuple[str | None, str | None]:  # noqa: ANN001

@@ -250,24 +250,20 @@ def _fit_in_spark_child(warehouse: Warehouse, dbt_vars: dict[str, object] | None
     """fit_and_store in a child process: the embedded Derby metastore admits one JVM at a time
     and a JVM holds it until it exits (as landing's Spark copy, cx360/landing/spark_export.py),
     so dbt-spark can open it again afterwards."""
-    import os
-    import subprocess
-    import sys
+    from cx360.landing.spark_export import run_spark_child
 
-    result = subprocess.run(
-        [sys.executable, "-m", "cx360.purchase_model", str(warehouse.root), json.dumps(dbt_vars)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **warehouse.dbt_env(), "PYSPARK_PYTHON": sys.executable},
-        check=False,
+    output = run_spark_child(
+        "cx360.purchase_model",
+        [str(warehouse.root), json.dumps(dbt_vars)],
+        "the purchase model fit on Spark",
+        BuildError,
+        env=warehouse.dbt_env(),
     )
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+    lines = output.strip().splitlines()
+    if not lines:
         raise BuildError(
-            f"the purchase model fit on Spark failed:\n{tail}",
-            hint="check Java (java -version) and that no other Spark/dbt process holds the "
-            "Derby metastore of this warehouse (one process at a time)",
+            "the purchase model fit on Spark printed no result",
+            hint="run it again; if it persists, see the Spark log in the warehouse folder",
         )
     found = json.loads(lines[-1])
     as_of = dt.date.fromisoformat(found["as_of_date"]) if found["as_of_date"] else None

@@ -227,3 +227,12 @@ def test_spark_mart_guard_compares_the_build_with_the_published_folders(tmp_path
         "active customers": (100, 50),
         "revenue (lifetime, all customers)": (1000, 500),
     }
+
+
+def test_a_failed_spark_child_names_what_failed() -> None:
+    from cx360.landing.spark_export import run_spark_child
+
+    with pytest.raises(BuildError, match="swapping the moon failed") as raised:
+        run_spark_child("cx360.no_such_module", [], "swapping the moon", BuildError)
+    assert "No module named cx360.no_such_module" in str(raised.value)
+    assert "Derby metastore" in raised.value.hint

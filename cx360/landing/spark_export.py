@@ -108,20 +108,37 @@ def export_to_spark(
 
 
 def _run_child(spec: Path) -> None:
+    run_spark_child(
+        "cx360.landing.spark_export", [str(spec)], "copying the landed tables to Spark", Cx360Error
+    )
+
+
+def run_spark_child(
+    module: str,
+    args: list[str],
+    what: str,
+    error: type[Cx360Error],
+    env: dict[str, str] | None = None,
+) -> str:
+    """`python -m module args` in a child process, which starts its own Spark session, and its
+    standard output. Spark work runs in a child because the embedded Derby metastore admits one
+    JVM at a time and a JVM holds it until it exits, so dbt-spark can open it afterwards. A
+    failure raises `error` saying `what` failed, with the last lines the child printed."""
     result = subprocess.run(
-        [sys.executable, "-m", "cx360.landing.spark_export", str(spec)],
+        [sys.executable, "-m", module, *args],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYSPARK_PYTHON": sys.executable},
+        env={**(env or os.environ), "PYSPARK_PYTHON": sys.executable},
         check=False,
     )
     if result.returncode != 0:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
-        raise Cx360Error(
-            f"copying the landed tables to Spark failed:\n{tail}",
+        raise error(
+            f"{what} failed:\n{tail}",
             hint="check Java (java -version) and that no other Spark/dbt process holds the "
             "Derby metastore of this warehouse (one process at a time)",
         )
+    return result.stdout
 
 
 def spark_session(warehouse: Warehouse):  # -> pyspark.sql.SparkSession (imported lazily)
