@@ -14,6 +14,12 @@
 -#}
 {% macro cx360_staged_columns(table, overrides={}) -%}
     {%- set contract = cx360_contract_table(table) -%}
+    {%- set names = contract['columns'] | map('first') | list -%}
+    {%- for name in overrides if name not in names -%}
+        {{ exceptions.raise_compiler_error(
+            'cx360_staged_columns: override of ' ~ name ~ ', which ' ~ table
+            ~ ' does not have in the raw contract') }}
+    {%- endfor -%}
     {%- for name, type, rule in contract['columns'] %}
         {{ overrides[name] if name in overrides else cx360_staging_rule(name, type, rule) }} as {{ name }},
     {%- endfor %}
