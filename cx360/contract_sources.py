@@ -120,8 +120,8 @@ def contract_tables_macro(tables: dict[str, Table], sources: dict[str, dict]) ->
       versions (updated_at, or none); read by macros/staging.sql;
     - cx360_raw_sources(): every table as [source, table], in contract order; the models that
       loop over all raw tables (audit.row_reconciliation) read it;
-    - cx360_erasure_columns(): per table holding an identity, its `identifies` columns by kind
-      and `contact_of`; read by macros/erasure.sql.
+    - cx360_erasure_columns(): per table holding an identity, its `identifies` columns by kind,
+      `contact_of` and its `personal` columns; read by macros/erasure.sql.
     """
     source_of = {name: source for source, body in sources.items() for name in body["tables"]}
     lines = [
@@ -174,6 +174,7 @@ def contract_tables_macro(tables: dict[str, Table], sources: dict[str, dict]) ->
         parts = [f"'{kind}': {names!r}" for kind, names in found.items()]
         if table.contact_of is not None:
             parts.append(f"'contact_of': {list(table.contact_of)!r}")
+        parts.append(f"'personal': {[c.name for c in table.columns if c.personal]!r}")
         lines.append(f"        '{table.name}': {{{', '.join(parts)}}},")
     lines += ["    }) }}", "{%- endmacro %}"]
     return "\n".join(lines) + "\n"

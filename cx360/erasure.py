@@ -1,7 +1,8 @@
 """Right to erasure at publish time, for the published tables dbt does not build.
 
-dbt drops an erased customer's rows in staging (macros/erasure.sql), so every mart and dbt
-audit model is computed without them. audit.landing_quarantine and audit.landing_field_issues
+dbt anonymises or drops an erased customer's rows in staging (var erasure_policy,
+macros/erasure.sql), and the marts with a customer or source row drop them, so no mart or dbt
+audit model names them. audit.landing_quarantine and audit.landing_field_issues
 are written by landing, not dbt: they keep rejected records as delivered (`raw_record`) and bad
 optional values with their row's key (`key_value`, `raw_value`: a customer's id and birth
 date), which may hold the customer's id, e-mail or phone in any format. Which of those records

@@ -248,14 +248,14 @@
 
 {% macro cx360_erasure_columns() -%}
     {{ return({
-        'crm_customers': {'customer': ['customer_id'], 'email': ['email'], 'phone': ['phone'], 'contact_of': []},
-        'crm_contracts': {'customer': ['customer_id'], 'email': [], 'phone': []},
-        'crm_referrals': {'customer': ['referrer_customer_id', 'referred_customer_id'], 'email': ['referred_email'], 'phone': [], 'contact_of': ['referred_customer_id']},
-        'billing_invoices': {'customer': ['customer_id'], 'email': [], 'phone': []},
-        'billing_orders': {'customer': ['customer_id'], 'email': [], 'phone': []},
-        'survey_responses': {'customer': ['customer_id'], 'email': ['respondent_email'], 'phone': []},
-        'support_tickets': {'customer': ['customer_id'], 'email': ['requester_email'], 'phone': ['requester_phone']},
-        'interactions': {'customer': ['customer_id'], 'email': ['contact_email'], 'phone': ['contact_phone']},
-        'product_reviews': {'customer': ['customer_id'], 'email': [], 'phone': []},
+        'crm_customers': {'customer': ['customer_id'], 'email': ['email'], 'phone': ['phone'], 'contact_of': [], 'personal': ['email', 'phone', 'first_name', 'last_name', 'birth_date']},
+        'crm_contracts': {'customer': ['customer_id'], 'email': [], 'phone': [], 'personal': []},
+        'crm_referrals': {'customer': ['referrer_customer_id', 'referred_customer_id'], 'email': ['referred_email'], 'phone': [], 'contact_of': ['referred_customer_id'], 'personal': ['referred_email']},
+        'billing_invoices': {'customer': ['customer_id'], 'email': [], 'phone': [], 'personal': []},
+        'billing_orders': {'customer': ['customer_id'], 'email': [], 'phone': [], 'personal': []},
+        'survey_responses': {'customer': ['customer_id'], 'email': ['respondent_email'], 'phone': [], 'personal': ['respondent_email', 'comment']},
+        'support_tickets': {'customer': ['customer_id'], 'email': ['requester_email'], 'phone': ['requester_phone'], 'personal': ['requester_email', 'requester_phone']},
+        'interactions': {'customer': ['customer_id'], 'email': ['contact_email'], 'phone': ['contact_phone'], 'personal': ['contact_email', 'contact_phone']},
+        'product_reviews': {'customer': ['customer_id'], 'email': [], 'phone': [], 'personal': ['review_text']},
     }) }}
 {%- endmacro %}

@@ -1,7 +1,8 @@
 {#-
     Right to erasure (docs/reliability.md). A customer with a request in raw erasure_requests is
-    removed in staging, the earliest layer, so every model downstream (attribution, facts, KPIs,
-    customer_360) is computed without them:
+    handled in staging, the earliest layer: their rows are anonymised or dropped, as var
+    erasure_policy says (cx360_erasure_applied, below), so no model downstream sees who they
+    were. Their rows are:
 
       - rows whose customer column names an erased customer;
       - rows with no customer column set that are known only by an erased customer's e-mail or
@@ -81,4 +82,109 @@
         {%- endfor -%}
     {%- endfor -%}
     ({{ conditions | join(')\n        and (') }})
+{%- endmacro %}
+
+
+{#-
+    What erasure leaves of a person in the aggregates: the dbt var `erasure_policy`
+    (dbt_project.yml, docs/reliability.md "Erasure and published history").
+
+      anonymise (default): the erased person's rows stay in staging as an anonymous
+        contribution. Every identity column naming them (customer id, e-mail, phone) holds
+        cx360_erased_key() of the value instead, and the other personal columns of a row
+        naming them (contract `personal`: names, birth date, free text, another address) are
+        emptied. The rows still join to each
+        other (the same person's contracts, invoices and answers share one surrogate), so
+        every aggregate (fct_kpi, cohorts, value tiers, revenue concentration) is computed
+        exactly as before the request and published history does not move. The marts that
+        hold a customer or a source row (customer_360, fct_customer_months, the row facts)
+        drop surrogate customers (cx360_erased_customer_keys): no key, no row, no attribute
+        of the person is published.
+      remove: the rows are dropped (cx360_not_erased): the person is also gone from every
+        aggregate, and the published history of past periods is recomputed without them.
+
+    cx360_erasure_applied(relation, table): the staging step after deduplication, per policy.
+-#}
+{% macro cx360_erasure_applied(relation, table_name) -%}
+    {%- set policy = var('erasure_policy') -%}
+    {%- if policy == 'remove' %}
+    select * from {{ relation }}
+    where {{ cx360_not_erased(table_name) }}
+    {%- elif policy == 'anonymise' -%}
+    {{ cx360_anonymised(relation, table_name) }}
+    {%- else -%}
+    {{ exceptions.raise_compiler_error(
+        "var erasure_policy is '" ~ policy ~ "': it must be anonymise or remove") }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The surrogate an erased identity takes in staging: a digest of its normalised value (the
+    same for every spelling, so the person's rows still join), marked so it can never be
+    mistaken for a real id. Internal only: the marts drop it (cx360_erased_customer_keys). -#}
+{% macro cx360_erased_key(normalised_value) -%}
+    {{ dbt.concat(["'erased:'", 'md5(' ~ normalised_value ~ ')']) }}
+{%- endmacro %}
+
+
+{#-
+    Left joins, not IN subqueries: Spark allows IN subqueries in a WHERE only, and here the
+    match decides a projected value. stg_privacy__erased_identities has one row per
+    (identity_type, identity_value), so a join never multiplies a row.
+-#}
+{% macro cx360_anonymised(relation, table_name) -%}
+    {%- set spec = cx360_erasure_columns()[table_name] -%}
+    {%- set kinds = {} -%}
+    {%- for kind in ['customer', 'email', 'phone'] -%}
+        {%- for column in spec[kind] -%}
+            {%- do kinds.update({column: kind}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set matched = [] -%}
+    {%- for column in kinds -%}
+        {%- do matched.append('erased_' ~ column ~ '.erased_key is not null') -%}
+    {%- endfor -%}
+    {%- set columns = cx360_contract_table(table_name)['columns'] | map('first') | list %}
+    select
+    {%- for column in columns %}
+        {%- if column in kinds and column in spec['personal'] %}
+        coalesce(
+            erased_{{ column }}.erased_key,
+            case when {{ matched | join(' or ') }} then null else kept.{{ column }} end
+        ) as {{ column }},
+        {%- elif column in kinds %}
+        coalesce(erased_{{ column }}.erased_key, kept.{{ column }}) as {{ column }},
+        {%- elif column in spec['personal'] %}
+        case when {{ matched | join(' or ') }} then null else kept.{{ column }} end
+            as {{ column }},
+        {%- else %}
+        kept.{{ column }},
+        {%- endif %}
+    {%- endfor %}
+        kept._batch_name,
+        kept._source_row
+    from {{ relation }} as kept
+    {%- for column, kind in kinds.items() %}
+    left join {{ ref('stg_privacy__erased_identities') }} as erased_{{ column }}
+        on
+            erased_{{ column }}.identity_type = '{{ 'customer_id' if kind == 'customer' else kind }}'
+            and erased_{{ column }}.identity_value = {{
+                cx360_erasure_id('kept.' ~ column) if kind == 'customer' else 'kept.' ~ column }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#-
+    The customer keys the marts must not publish: every erased customer's surrogate (policy
+    anonymise) and, as a second guard, each requested id as delivered. A customer-grain mart
+    drops these customers; a mart of source rows drops their rows.
+-#}
+{% macro cx360_erased_customer_keys() -%}
+    select erased_key as customer_id
+    from {{ ref('stg_privacy__erased_identities') }}
+    where identity_type = 'customer_id'
+    union
+    select customer_id
+    from {{ ref('stg_privacy__erasure_requests') }}
+    where customer_id is not null {#- never null: callers use NOT IN #}
 {%- endmacro %}

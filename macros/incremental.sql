@@ -48,9 +48,12 @@
 
 {#-
     Post-hook: delete the rows whose key the model no longer produces (erased customer, row now
-    quarantined). `upstream_model` is the ref the fact has one row per row of.
+    quarantined). `upstream_model` is the ref the fact has one row per row of. `erasable`: the
+    fact drops the rows of erased customers (cx360_erased_customer_keys), which under
+    erasure_policy anonymise stay upstream under a surrogate: an upstream row of theirs does
+    not keep a stored row.
 -#}
-{% macro cx360_delete_vanished_rows(key_columns, upstream_model) -%}
+{% macro cx360_delete_vanished_rows(key_columns, upstream_model, erasable=false) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as stored
     where not exists (
@@ -59,6 +62,12 @@
         {%- for key in key_columns %}
             {{ "and " if not loop.first }}upstream.{{ key }} = stored.{{ key }}
         {%- endfor %}
+        {%- if erasable %}
+            and (
+                upstream.customer_id is null
+                or upstream.customer_id not in ({{ cx360_erased_customer_keys() }})
+            )
+        {%- endif %}
     )
     {%- else -%}
     select 1 as nothing_to_delete_on_a_full_refresh

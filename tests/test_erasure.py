@@ -1,6 +1,8 @@
 """Right to erasure: after a run with erasure requests, nothing that identifies the customers is
-in the published warehouse, their rows are gone from the facts the KPIs are computed from, and
-the requests are logged without personal data.
+in the published warehouse (not even the surrogate staging gives them), their rows are gone from
+the published facts, the KPIs and every other aggregate are the same as without the requests
+(var erasure_policy anonymise: an anonymous contribution), and the requests are logged without
+personal data.
 
 The generated dataset (tests/_rel_support.py) holds erasure requests for customers who also
 have contracts, invoices, tickets, answers and interactions, some known only by e-mail/phone,
@@ -12,16 +14,22 @@ lower case, and a ticket rejected at landing holding the reformatted phone.
 from __future__ import annotations
 
 import hashlib
+import shutil
 
+import duckdb
 import pytest
 from _rel_support import (
     ERASURE_REQUESTS,
+    TRACES_BATCH,
     ErasureTraces,
     PublishedRun,
     add_erasure_traces,
     columns,
     published_tables,
+    run_quietly,
 )
+
+from cx360.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # one shared pipeline run (tests/_rel_support.py)
 
@@ -196,18 +204,152 @@ def test_rows_attributed_to_erased_customers_are_gone_from_the_facts(
             assert left == 0, f"{mart} still holds {left} row(s) of erased customers"
 
 
-def test_kpis_are_computed_without_them(run: PublishedRun) -> None:
-    """fct_kpi rests on the same (erased-free) answers and customers as the facts."""
+@pytest.fixture(scope="module")
+def surrogates(run: PublishedRun) -> list[str]:
+    """The keys staging gave the erased identities (internal: in the build database)."""
+    with run.build() as con:
+        keys = [
+            r[0]
+            for r in con.execute(
+                "select erased_key from staging.stg_privacy__erased_identities"
+            ).fetchall()
+        ]
+        (staged,) = con.execute(
+            "select count(*) from staging.stg_support__tickets where customer_id in "
+            "(select unnest(?))",
+            [keys],
+        ).fetchone()
+    assert keys and staged > 0, "the erased customers' tickets stay in staging, anonymised"
+    return keys
+
+
+def test_no_published_table_or_byte_holds_their_surrogate(
+    run: PublishedRun, surrogates: list[str]
+) -> None:
+    data = run.warehouse.published_db.read_bytes()
+    for key in surrogates:
+        assert _tables_holding(run, key) == [], f"{key!r} published"
+        assert key.encode() not in data, f"{key!r} in the file"
+
+
+def test_kpis_count_them_as_an_anonymous_contribution(
+    run: PublishedRun, surrogates: list[str]
+) -> None:
+    """The survey KPIs rest on the published answers plus the erased customers' answers, which
+    are in no published row (var erasure_policy anonymise)."""
+    by_type = "where score is not null and survey_type in ('nps', 'csat', 'ces')"
+    with run.build() as con:
+        anonymous = dict(
+            con.execute(
+                f"select survey_type, count(*) from intermediate.int_survey_answers_scored "
+                f"{by_type} and customer_id in (select unnest(?)) group by 1",
+                [surrogates],
+            ).fetchall()
+        )
     with run.published() as con:
-        (answers,) = con.execute(
-            "select count(*) from marts.fct_survey_answers "
-            "where survey_type = 'nps' and score is not null"
+        published = dict(
+            con.execute(
+                f"select survey_type, count(*) from marts.fct_survey_answers {by_type} group by 1"
+            ).fetchall()
+        )
+        samples = dict(
+            con.execute(
+                "select kpi_name, sample_size from marts.fct_kpi where kpi_name in "
+                "('nps', 'csat', 'ces') and period_grain = 'all' and dimension_name = 'overall'"
+            ).fetchall()
+        )
+    assert sum(anonymous.values()) > 0, "the erased customers answered surveys"
+    for kpi, sample in samples.items():
+        assert sample == published.get(kpi, 0) + anonymous.get(kpi, 0), kpi
+
+
+# Published tables whose rows are aggregates: under erasure_policy anonymise an erasure request
+# leaves them exactly as they were (docs/reliability.md, "Erasure and published history").
+AGGREGATE_MARTS = (
+    "fct_kpi",
+    "cohort_retention",
+    "value_tier_summary",
+    "revenue_pareto_points",
+    "touchpoint_journey",
+    "network_quality_impact",
+)
+
+
+@pytest.fixture(scope="module")
+def unerased(
+    run: PublishedRun, traces: ErasureTraces, tmp_path_factory: pytest.TempPathFactory
+) -> PublishedRun:
+    """The same raw files without the erasure requests, run through the same pipeline.
+
+    One trace is spelled as the erased customer's own id here: the ticket under the lower-case
+    variant of their id. Without a request, ids are case-sensitive and that ticket names an
+    unknown customer (quarantined); with one, erasure folds case on the safe side and the
+    ticket counts as the person's anonymous contribution. That reclassification is the
+    erasure rule's own (docs/reliability.md); everything else must be as it was."""
+    root = tmp_path_factory.mktemp("unerased")
+    shutil.copytree(run.raw_dir, root / "raw")
+    trace_batch = root / "raw" / "support_tickets" / TRACES_BATCH
+    text = trace_batch.read_text(encoding="utf-8")
+    assert f",{traces.case_variant_id}," in text
+    trace_batch.write_text(
+        text.replace(f",{traces.case_variant_id},", f",{traces.customer_id},"), encoding="utf-8"
+    )
+    requests = sorted((root / "raw").glob("erasure_requests*")) + sorted(
+        (root / "raw" / "erasure_requests").glob("*")
+    )
+    assert requests, "the shared run has erasure requests to take away"
+    for path in requests:
+        if path.is_file():
+            path.unlink()
+    unerased_run = PublishedRun(root / "raw", Warehouse(root / "wh"))
+    status, output = run_quietly(unerased_run.raw_dir, unerased_run.warehouse)
+    assert status == 0, output
+    return unerased_run
+
+
+def _rows_differing(run: PublishedRun, other: PublishedRun, table: str) -> tuple[int, int]:
+    """Rows of marts.<table> only in `run`, only in `other` (EXCEPT ALL both ways)."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{run.warehouse.published_db}' as this_run (read_only)")
+        con.execute(f"attach '{other.warehouse.published_db}' as other_run (read_only)")
+        return tuple(
+            con.execute(
+                f"select count(*) from (select * from {left}.marts.{table} "
+                f"except all select * from {right}.marts.{table})"
+            ).fetchone()[0]
+            for left, right in (("this_run", "other_run"), ("other_run", "this_run"))
+        )
+
+
+@pytest.mark.parametrize("table", AGGREGATE_MARTS)
+def test_erasure_leaves_published_history_as_it_was(
+    run: PublishedRun, unerased: PublishedRun, table: str
+) -> None:
+    assert _rows_differing(run, unerased, table) == (0, 0), table
+
+
+def test_erasure_takes_only_them_out_of_customer_360(
+    run: PublishedRun, unerased: PublishedRun, erased: dict[str, list[str]], traces: ErasureTraces
+) -> None:
+    """The control for the test above: the two runs differ where they must (the erased
+    customers and the re-registration), and nowhere else in customer_360."""
+    with run.build() as con:
+        erased_ids = [
+            r[0]
+            for r in con.execute(
+                "select identity_value from staging.stg_privacy__erased_identities "
+                "where identity_type = 'customer_id'"
+            ).fetchall()
+        ]
+    assert traces.reregistered_id.lower() in erased_ids and len(erased_ids) > len(erased)
+    with unerased.published() as con:
+        (theirs,) = con.execute(
+            "select count(*) from marts.customer_360 where lower(customer_id) in "
+            "(select unnest(?))",
+            [erased_ids],
         ).fetchone()
-        (kpi_sample,) = con.execute(
-            "select sample_size from marts.fct_kpi where kpi_name = 'nps' "
-            "and period_grain = 'all' and dimension_name = 'overall'"
-        ).fetchone()
-        assert answers > 0 and kpi_sample == answers
+    only_unerased, only_erased = _rows_differing(unerased, run, "customer_360")
+    assert (only_unerased, only_erased) == (theirs, 0) and theirs > len(erased)
 
 
 def test_requests_are_logged_completed_without_personal_data(

@@ -2,7 +2,7 @@
     One row per right-to-erasure request and its completion, without personal data: the
     request's own id and time, when this run processed it, and whether the customer is gone
     from the published customer view. The customer_id stays in raw.erasure_requests (internal).
-    Staging drops the customer's rows (macros/erasure.sql); the test in
+    Staging anonymises or drops the customer's rows (macros/erasure.sql); the test in
     _audit_reliability__models.yml fails while a requested customer is still in customer_360.
 -#}
 

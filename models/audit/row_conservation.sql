@@ -8,7 +8,9 @@
 
     rows_landed: rows of the batch in the raw table. rows_superseded: those the staging
     deduplication did not keep (an older version of their key). rows_erased: rows staging drops
-    because they identify a customer with an erasure request (macros/erasure.sql; any version).
+    because they identify a customer with an erasure request (macros/erasure.sql; any version);
+    0 under var erasure_policy anonymise, where those rows stay in staging, anonymised, and
+    count as current.
     rows_quarantined_in_dbt: rows
     a dbt rule put in audit.quarantine. rows_current: the staging rows of the batch that no dbt
     rule rejected. Each count is taken where the rows are, so a row quarantined twice, a
@@ -54,7 +56,7 @@ dbt_quarantined_per_batch as (
     select
         _batch_name,
         _source_row,
-        {%- if table_name in erasure_columns %}
+        {%- if table_name in erasure_columns and var('erasure_policy') == 'remove' %}
         case when {{ cx360_not_erased(table_name, normalised=false) }} then 0 else 1 end
             as is_erased
         {%- else %}

@@ -28,6 +28,29 @@ kpi as (
 
 ),
 
+customers as (
+
+    select
+        segment,
+        is_active
+
+    from {{ ref('customer_360') }}
+
+    union all
+
+    -- customers erased under var erasure_policy anonymise: counted in the KPIs as an anonymous
+    -- contribution, not in customer_360 (macros/erasure.sql)
+    select
+        crm.segment,
+        lifecycle.is_active
+
+    from {{ ref('int_customer_lifecycle') }} as lifecycle
+    inner join {{ ref('stg_crm__customers') }} as crm
+        on lifecycle.customer_id = crm.customer_id
+    where lifecycle.customer_id in ({{ cx360_erased_customer_keys() }})
+
+),
+
 mart as (
 
     select
@@ -35,7 +58,7 @@ mart as (
         'all' as dimension_value,
         count(*) as mart_active
 
-    from {{ ref('customer_360') }}
+    from customers
     where is_active
 
     union all
@@ -45,7 +68,7 @@ mart as (
         coalesce(segment, 'unknown') as dimension_value,  -- fct_kpi's label for no segment
         count(*) as mart_active
 
-    from {{ ref('customer_360') }}
+    from customers
     where is_active
     group by coalesce(segment, 'unknown')
 

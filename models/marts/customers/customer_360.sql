@@ -16,7 +16,7 @@ as_of as (
 
 erased_customers as (
 
-    select distinct customer_id from {{ ref('stg_privacy__erasure_requests') }}
+    {{ cx360_erased_customer_keys() }}
 
 ),
 
@@ -163,11 +163,13 @@ customer_360 as (
 
 )
 
--- The erasure guard comes last, on purpose. Staging already drops erased customers
--- (macros/erasure.sql); as an anti join at the start, DuckDB estimated it kept a fifth of the
--- customers and turned the nine left joins around, building hash tables of the wide joined
--- rows instead of the narrow customer tables: out of memory at 800 MB per 1 M customers, where
--- the joins as written fit in 400 MB (docs/benchmarks.md).
+-- The erasure guard: staging anonymises or drops erased customers (var erasure_policy,
+-- macros/erasure.sql); this drops their surrogates, so their rows count in the aggregates the
+-- intermediate models feed but no customer row of theirs is published. It comes last, on
+-- purpose: as an anti join at the start, DuckDB estimated it kept a fifth of the customers and
+-- turned the nine left joins around, building hash tables of the wide joined rows instead of
+-- the narrow customer tables: out of memory at 800 MB per 1 M customers, where the joins as
+-- written fit in 400 MB (docs/benchmarks.md).
 select * from customer_360
 where not exists (
     select 1 from erased_customers

@@ -3,14 +3,15 @@
     unique_key=['source', 'source_id'],
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    post_hook="{{ cx360_delete_vanished_rows(['source', 'source_id'], 'int_revenue_lines') }}",
+    post_hook="{{ cx360_delete_vanished_rows(['source', 'source_id'], 'int_revenue_lines', erasable=true) }}",
 ) }}
 -- Incremental: writes only new and changed rows, deletes vanished ones; identical to a
 -- full refresh (macros/incremental.sql, tests/test_reliability_incremental.py).
 -- Revenue fact: one row per paid invoice (credit notes negative) and completed order of a known
 -- customer, in the reporting currency. Rows with an unknown customer or an unconvertible
 -- currency are in audit.quarantine instead. Revenue of customers with an erasure request is
--- dropped in staging (macros/erasure.sql); the link removal below is a second guard.
+-- not published: staging anonymises or drops them (var erasure_policy, macros/erasure.sql) and
+-- this model drops the rows of their surrogate and requested ids.
 with
 
 revenue_lines as (
@@ -21,7 +22,7 @@ revenue_lines as (
 
 erased_customers as (
 
-    select distinct customer_id from {{ ref('stg_privacy__erasure_requests') }}
+    {{ cx360_erased_customer_keys() }}
 
 ),
 
@@ -45,14 +46,8 @@ fct_revenue as (
         ) as revenue_line_id,
         cast(revenue_lines.source as {{ dbt.type_string() }}) as source,
         cast(revenue_lines.source_id as {{ dbt.type_string() }}) as source_id,
-        cast(
-            case when erased_customers.customer_id is null then revenue_lines.customer_id end
-            as {{ dbt.type_string() }}
-        ) as customer_id,
-        cast(
-            case when erased_customers.customer_id is null then revenue_lines.contract_id end
-            as {{ dbt.type_string() }}
-        ) as contract_id,
+        cast(revenue_lines.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(revenue_lines.contract_id as {{ dbt.type_string() }}) as contract_id,
         cast(revenue_lines.revenue_at as timestamp) as revenue_at,
         cast(revenue_lines.revenue_at as date) as revenue_date,
         cast({{ dbt.date_trunc('month', 'revenue_lines.revenue_at') }} as date) as revenue_month,
@@ -69,6 +64,7 @@ fct_revenue as (
         on revenue_lines.customer_id = customer_value.customer_id
     left join erased_customers
         on revenue_lines.customer_id = erased_customers.customer_id
+    where erased_customers.customer_id is null
 
 )
 

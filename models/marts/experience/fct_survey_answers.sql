@@ -3,13 +3,14 @@
     unique_key=['response_id', 'question_id'],
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    post_hook="{{ cx360_delete_vanished_rows(['response_id', 'question_id'], 'int_survey_answers_scored') }}",
+    post_hook="{{ cx360_delete_vanished_rows(['response_id', 'question_id'], 'int_survey_answers_scored', erasable=true) }}",
 ) }}
 -- Incremental: writes only new and changed rows, deletes vanished ones; identical to a
 -- full refresh (macros/incremental.sql, tests/test_reliability_incremental.py).
 -- One row per valid customer survey answer with its scores, for BI (no e-mail, no free-text
 -- comment: both can identify the respondent). Rows of customers with an erasure
--- request are dropped in staging (macros/erasure.sql); the link removal is a second guard.
+-- request are not published: staging anonymises or drops them (var erasure_policy,
+-- macros/erasure.sql) and this model drops the rows of their surrogate and requested ids.
 with
 
 answers as (
@@ -17,7 +18,7 @@ answers as (
 ),
 
 erased_customers as (
-    select distinct customer_id from {{ ref('stg_privacy__erasure_requests') }}
+    {{ cx360_erased_customer_keys() }}
 ),
 
 final as (
@@ -27,8 +28,7 @@ final as (
         answers.survey_id,
         answers.survey_type,
         answers.pillar,
-        case when erased_customers.customer_id is null then answers.customer_id end
-            as customer_id,
+        answers.customer_id,
         answers.attribution_rule,
         answers.answered_at,
         cast({{ to_reporting_time('answers.answered_at') }} as date) as answered_date,
@@ -47,6 +47,7 @@ final as (
     from answers
     left join erased_customers
         on answers.customer_id = erased_customers.customer_id
+    where erased_customers.customer_id is null
 )
 
 -- new and changed rows only; their columns are the CTE's (AM04 cannot see through this)

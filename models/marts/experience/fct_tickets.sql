@@ -3,13 +3,14 @@
     unique_key='ticket_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    post_hook="{{ cx360_delete_vanished_rows(['ticket_id'], 'int_tickets_with_durations') }}",
+    post_hook="{{ cx360_delete_vanished_rows(['ticket_id'], 'int_tickets_with_durations', erasable=true) }}",
 ) }}
 -- Incremental: writes only new and changed rows, deletes vanished ones; identical to a
 -- full refresh (macros/incremental.sql, tests/test_reliability_incremental.py).
 -- One row per valid support ticket with durations and first-contact resolution, for BI (no
 -- requester e-mail or phone). Rows of customers with an erasure
--- request are dropped in staging (macros/erasure.sql); the link removal is a second guard.
+-- request are not published: staging anonymises or drops them (var erasure_policy,
+-- macros/erasure.sql) and this model drops the rows of their surrogate and requested ids.
 with
 
 tickets as (
@@ -17,14 +18,13 @@ tickets as (
 ),
 
 erased_customers as (
-    select distinct customer_id from {{ ref('stg_privacy__erasure_requests') }}
+    {{ cx360_erased_customer_keys() }}
 ),
 
 final as (
     select
         tickets.ticket_id,
-        case when erased_customers.customer_id is null then tickets.customer_id end
-            as customer_id,
+        tickets.customer_id,
         tickets.attribution_rule,
         tickets.segment,
         tickets.channel,
@@ -47,6 +47,7 @@ final as (
     from tickets
     left join erased_customers
         on tickets.customer_id = erased_customers.customer_id
+    where erased_customers.customer_id is null
 )
 
 -- new and changed rows only; their columns are the CTE's (AM04 cannot see through this)

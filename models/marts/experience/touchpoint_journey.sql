@@ -4,6 +4,8 @@
 -- negative experiences, then the highest negative share).
 -- Negative experience: an NPS detractor, or a CSAT / CES answer in the bottom
 -- var negative_experience_bottom_points points of its scale. Tickets are support contacts.
+-- Read from the intermediate models, not the row facts: an erased customer's rows count here
+-- as an anonymous contribution under var erasure_policy anonymise (macros/erasure.sql).
 {%- set is_negative_experience -%}
     nps_category = 'detractor'
     or (
@@ -15,16 +17,16 @@
 with
 
 answers as (
-    select * from {{ ref('fct_survey_answers') }}
+    select * from {{ ref('int_survey_answers_scored') }}
     where score is not null
 ),
 
 interactions as (
-    select * from {{ ref('fct_interactions') }}
+    select * from {{ ref('int_interactions_attributed') }}
 ),
 
 tickets as (
-    select * from {{ ref('fct_tickets') }}
+    select * from {{ ref('int_tickets_with_durations') }}
 ),
 
 answer_stats as (

@@ -28,13 +28,15 @@ exposure as (
 
 ),
 
-customer_360 as (
+customer_status as (
 
+    -- customer_360's is_active, read where it is made: an erased customer counts here as an
+    -- anonymous contribution under var erasure_policy anonymise (macros/erasure.sql)
     select
         customer_id,
         is_active
 
-    from {{ ref('customer_360') }}
+    from {{ ref('int_customer_lifecycle') }}
 
 ),
 
@@ -91,13 +93,13 @@ area_customers as (
     select
         exposure.postal_code,
         count(*) as customers,
-        sum(case when customer_360.is_active then 1 else 0 end) as active_customers,
+        sum(case when customer_status.is_active then 1 else 0 end) as active_customers,
         max(exposure.incidents_30d) as incidents_30d,
         max(exposure.qos_exposure_30d) as qos_exposure_30d
 
     from exposure
-    inner join customer_360
-        on exposure.customer_id = customer_360.customer_id
+    inner join customer_status
+        on exposure.customer_id = customer_status.customer_id
     group by exposure.postal_code
 
 ),

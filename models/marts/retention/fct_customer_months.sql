@@ -13,7 +13,7 @@ with
 
 erased_customers as (
 
-    select distinct customer_id from {{ ref('stg_privacy__erasure_requests') }}
+    {{ cx360_erased_customer_keys() }}
 
 ),
 

@@ -10,7 +10,7 @@ customer_value as (
 ),
 
 erased_customers as (
-    select distinct customer_id from {{ ref('stg_privacy__erasure_requests') }}
+    {{ cx360_erased_customer_keys() }}
 ),
 
 ranked as (

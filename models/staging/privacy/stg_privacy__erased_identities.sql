@@ -6,7 +6,8 @@
     are erased too (one step: a re-registration's own new contacts are included, not the
     records sharing those). Staging models drop the rows these identify (macro
     cx360_not_erased). Reads the raw CRM table, not stg_crm__customers, which itself drops
-    erased customers. Internal (personal data): never published.
+    erased customers. Internal (personal data): never published. erased_key: the surrogate
+    staging writes in place of the identity (var erasure_policy anonymise, macros/erasure.sql).
 -#}
 
 with
@@ -93,4 +94,9 @@ identities as (
 
 )
 
-select * from identities
+select
+    identity_type,
+    identity_value,
+    -- what staging writes in place of the value under erasure_policy anonymise
+    {{ cx360_erased_key('identity_value') }} as erased_key
+from identities

@@ -21,12 +21,12 @@ deduplicated as (
 
 ),
 
-not_erased as (
+erasure_applied as (
 
-    -- right to erasure: an erased customer's rows stop here (macros/erasure.sql)
-    select * from deduplicated
-    where {{ cx360_not_erased('product_reviews') }}
+    -- right to erasure: an erased person's rows are anonymised or dropped here, as var
+    -- erasure_policy says (macros/erasure.sql)
+    {{ cx360_erasure_applied('deduplicated', 'product_reviews') }}
 
 )
 
-select * from not_erased
+select * from erasure_applied
