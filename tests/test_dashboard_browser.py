@@ -345,12 +345,16 @@ def _wait_rendered(page: Page, title: str) -> None:
     page.get_by_role("heading", name=re.compile(re.escape(title))).first.wait_for(
         timeout=RENDER_SECONDS * 1000
     )
-    # the script has finished once the "running" status widget is gone
+    # the script has finished: the app says so (the attribute Streamlit's own browser tests
+    # wait on) and the "running" status widget is gone; _screenshot waits for charts to draw
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=RENDER_SECONDS * 1000
+    )
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')",
         timeout=RENDER_SECONDS * 1000,
     )
-    page.wait_for_timeout(1000)  # let charts draw before a screenshot
+    page.wait_for_timeout(100)  # the last deltas of the run reach the page
     errors = page.locator('[data-testid="stException"]').all_inner_texts()
     assert not errors, f"page {title!r} raised:\n{errors[0]}"
 
