@@ -8,7 +8,7 @@ they share one build per kind of dataset instead of each making its own:
 - clean_run: clean parquet data in one batch, published on DuckDB. The independent KPI
   recomputation and the MetricFlow semantic layer.
 - postgres_run: one database on the local Postgres, published through write-audit-publish.
-  Pipeline, BI role and publish tests on Postgres.
+  Pipeline, BI role and publish tests on Postgres, and the dashboard on Postgres (browser).
 
 Modules that change a build they share say so and leave it in a state the others accept.
 
