@@ -28,7 +28,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from pathlib import Path
 import duckdb
 import psycopg2
 import pytest
+from conftest import PostgresRun
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -345,12 +345,16 @@ def _wait_rendered(page: Page, title: str) -> None:
     page.get_by_role("heading", name=re.compile(re.escape(title))).first.wait_for(
         timeout=RENDER_SECONDS * 1000
     )
-    # the script has finished once the "running" status widget is gone
+    # the script has finished: the app says so (the attribute Streamlit's own browser tests
+    # wait on) and the "running" status widget is gone; _screenshot waits for charts to draw
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=RENDER_SECONDS * 1000
+    )
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')",
         timeout=RENDER_SECONDS * 1000,
     )
-    page.wait_for_timeout(1000)  # let charts draw before a screenshot
+    page.wait_for_timeout(100)  # the last deltas of the run reach the page
     errors = page.locator('[data-testid="stException"]').all_inner_texts()
     assert not errors, f"page {title!r} raised:\n{errors[0]}"
 
@@ -775,55 +779,12 @@ def test_serves_published_data_while_a_refresh_holds_the_build_db(
         writer.wait(timeout=20)
 
 
-@pytest.fixture(scope="session")
-def postgres_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Postgres database built by `cx360 run --target postgres` from generated data (its
-    own random name on the shared server), dropped afterwards."""
-    name = f"cx360_test_dash_{uuid.uuid4().hex[:8]}"
-    settings = PostgresSettings.from_env()
-    admin = psycopg2.connect(**settings.connect_kwargs("postgres"))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'create database "{name}"')
-    try:
-        root = tmp_path_factory.mktemp("dashboard_pg")
-        generated = _cx360(
-            "generate",
-            "--customers",
-            "300",
-            "--seed",
-            "5",
-            "--out",
-            str(root / "raw"),
-            timeout=600,
-        )
-        assert generated.returncode == 0, generated.stderr[-3000:]
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "cx360.cli",
-                "run",
-                "--raw-dir",
-                str(root / "raw"),
-                "--warehouse-dir",
-                str(root / "wh"),
-                "--target",
-                "postgres",
-            ],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=3600,
-            check=False,
-            env={**os.environ, "CX360_PG_DATABASE": name},
-        )
-        assert run.returncode == 0, f"cx360 run failed:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
-        yield name
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'drop database if exists "{name}" with (force)')
-        admin.close()
+@pytest.fixture(scope="module")
+def postgres_database(postgres_run: PostgresRun) -> str:
+    """The shared Postgres build (tests/conftest.py postgres_run: `cx360 run --target
+    postgres` through write-audit-publish, with the BI role granted), read before
+    tests/test_publish_postgres.py rebuilds it (its group runs in file order)."""
+    return postgres_run.database
 
 
 @pytest.mark.postgres

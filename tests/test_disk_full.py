@@ -5,6 +5,8 @@ error in its place, the published file untouched.
 The warehouse lives on a small tmpfs mounted for the test (`mount -t tmpfs` as root, as the CI
 container and the dev machine run). For dbt and publish the disk is filled by a step inserted
 into the pipeline's step list just before that step, so the earlier steps have room to run.
+The publish case runs first, on the first run's build without rebuilding it (the publish step
+copies that build either way); then the dbt case, whose half-done build nothing publishes.
 """
 
 from __future__ import annotations
@@ -103,6 +105,10 @@ def _run(raw: Path, warehouse: Warehouse, steps: tuple[Step, ...]) -> tuple[int,
     return status, out.getvalue()
 
 
+def _without(steps: tuple[Step, ...], name: str) -> tuple[Step, ...]:
+    return tuple(s for s in steps if s.name != name)
+
+
 def test_disk_full_in_dbt_and_at_publish_exits_4_with_one_line(tmp_path: Path) -> None:
     raw = generated_raw(tmp_path / "raw", seed=32)
     with small_disk(tmp_path / "disk", "200m") as disk:
@@ -110,6 +116,17 @@ def test_disk_full_in_dbt_and_at_publish_exits_4_with_one_line(tmp_path: Path) -
         status, output = _run(raw, warehouse, STEPS)
         assert status == ExitCode.PUBLISHED, output[-3000:]
         published = _sha256(warehouse.published_db)
+
+        # publish first, on the build the first run made (validated again, not rebuilt: the
+        # publish step copies the same build either way, and a failed dbt build below would
+        # leave nothing valid to publish)
+        steps = _without(_filling_before("publish", disk), "dbt build")
+        status, output = _run(raw, warehouse, steps)
+        assert status == ExitCode.OUT_OF_RESOURCES, output[-3000:]
+        _one_line_cause(output, "publish", warehouse.root)
+        (disk / "filler").unlink()
+        assert _sha256(warehouse.published_db) == published
+        assert not list(warehouse.root.glob("*.publishing-*"))
 
         status, output = _run(raw, warehouse, _filling_before("dbt build", disk))
         assert status == ExitCode.OUT_OF_RESOURCES, output[-3000:]
@@ -123,10 +140,3 @@ def test_disk_full_in_dbt_and_at_publish_exits_4_with_one_line(tmp_path: Path) -
         assert len(after_error.splitlines()) < 15, after_error
         (disk / "filler").unlink()
         assert _sha256(warehouse.published_db) == published
-
-        status, output = _run(raw, warehouse, _filling_before("publish", disk))
-        assert status == ExitCode.OUT_OF_RESOURCES, output[-3000:]
-        _one_line_cause(output, "publish", warehouse.root)
-        (disk / "filler").unlink()
-        assert _sha256(warehouse.published_db) == published
-        assert not list(warehouse.root.glob("*.publishing-*"))

@@ -98,6 +98,7 @@ def _build(warehouse: Warehouse, sql: str) -> list[tuple]:
         con.close()
 
 
+@pytest.mark.slow  # a `cx360 run` on the CDNOW sample
 def test_order_only_run_has_churn_retention_and_predicted_clv(order_only_run: Warehouse) -> None:
     wh = order_only_run
     # churn and retention exist for the complete months (a retailer has no contracts)
@@ -144,6 +145,7 @@ def test_order_only_run_has_churn_retention_and_predicted_clv(order_only_run: Wa
     assert [(str(a)[:10], str(s)[:10]) for a, s in window] == [("1997-09-30", "1997-01-01")]
 
 
+@pytest.mark.slow  # a `cx360 run` on the CDNOW sample
 def test_order_only_run_fakes_nothing(order_only_run: Warehouse) -> None:
     wh = order_only_run
     for table in ("crm_contracts", "billing_invoices", "survey_responses", "support_tickets"):
@@ -160,6 +162,7 @@ def test_order_only_run_fakes_nothing(order_only_run: Warehouse) -> None:
     assert _build(wh, "select count(*) from audit.quarantine") == [(0,)]
 
 
+@pytest.mark.slow  # a `cx360 run` on the CDNOW sample
 def test_usd_orders_in_a_eur_run_block_with_the_way_out(
     order_only_raw: Path, tmp_path: Path
 ) -> None:
