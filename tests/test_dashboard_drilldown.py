@@ -1,81 +1,66 @@
 """Every drill-down lists exactly the rows its KPI value counts: for each KPI of
 cx360.dashboard.data.DRILLDOWNS, every period (week, month, quarter) and every cut of
 marts.fct_kpi on a published run, the rows listed equal the value's sample_size. The
-drill-down restates each KPI model's row filter; this is the test that the two agree."""
+drill-down restates each KPI model's row filter; this is the test that the two agree.
+
+On the clean run, which has no erasure request: with erasure requests the KPIs also count the
+erased customers' rows (var erasure_policy anonymise), which no drill-down lists
+(tests/test_erasure.py checks that case).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from _rel_support import PublishedRun
+from _drilldown_support import HeldConnection, listed_and_sample
+from conftest import CleanRun
 
-from cx360.dashboard.data import (
-    DIMENSION_COLUMNS,
-    DRILLDOWNS,
-    PublishedWarehouse,
-    _Marts,
-    _normalise,
-    drilldown_rows,
-)
+from cx360.dashboard.data import DRILLDOWNS, PublishedWarehouse, drilldown_rows, erased_customers
 
-pytestmark = pytest.mark.slow  # the shared published run (tests/conftest.py rel_run)
-
-
-@dataclass(frozen=True)
-class HeldConnection(_Marts):
-    """The published file as PublishedWarehouse reads it (same SQL from drilldown_rows, same
-    _normalise), through one read-only connection held for the module. The dashboard opens a
-    connection per load, which is right for a page but cost ~50 ms per drill-down here, over
-    5,000 drill-downs: two minutes spent opening the file."""
-
-    con: duckdb.DuckDBPyConnection
-    engine = "duckdb"
-
-    def frame(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
-        return _normalise(self.con.execute(sql, list(params)).df())
+pytestmark = pytest.mark.slow  # the shared clean run (tests/conftest.py clean_run)
 
 
 @pytest.fixture(scope="module")
-def held(rel_run: PublishedRun) -> Iterator[HeldConnection]:
-    con = rel_run.published()
+def clean(clean_run: CleanRun) -> Iterator[HeldConnection]:
+    con = duckdb.connect(str(clean_run.warehouse.published_db), read_only=True)
     try:
         yield HeldConnection(con)
     finally:
         con.close()
 
 
-@pytest.mark.parametrize("kpi_name", sorted(DRILLDOWNS))
-def test_rows_listed_are_the_sample_of_every_value(
-    rel_run: PublishedRun, held: HeldConnection, kpi_name: str
+def test_the_held_connection_lists_what_the_dashboard_lists(
+    clean_run: CleanRun, clean: HeldConnection
 ) -> None:
-    marts = PublishedWarehouse.of(rel_run.warehouse.root)
-    values = marts.frame(
-        "select period_grain, period_start, dimension_name, dimension_value, sample_size "
-        "from marts.fct_kpi where kpi_name = ? and period_grain in ('week', 'month', 'quarter')",
-        [kpi_name],
-    )
-    values = values[values["dimension_name"].isin(["overall", *DIMENSION_COLUMNS])]
-    assert not values.empty, f"no {kpi_name} value to drill into"
-    # the held connection lists what the dashboard's own reader lists (first value)
-    first = values.iloc[0]
-    first_period = pd.Timestamp(first.period_start).date()
-    cut = (kpi_name, first.period_grain, first_period, first.dimension_name, first.dimension_value)
-    pd.testing.assert_frame_equal(drilldown_rows(held, *cut), drilldown_rows(marts, *cut))
-    wrong = []
-    for row in values.itertuples(index=False):
-        start = row.period_start
-        period = start.date() if isinstance(start, dt.datetime) else start
-        listed = drilldown_rows(
-            held, kpi_name, row.period_grain, period, row.dimension_name, row.dimension_value
+    marts = PublishedWarehouse.of(Path(clean_run.warehouse.root))
+    for kpi_name in sorted(DRILLDOWNS):
+        first = clean.frame(
+            "select period_grain, period_start, dimension_name, dimension_value "
+            "from marts.fct_kpi where kpi_name = ? and period_grain = 'month' limit 1",
+            [kpi_name],
         )
-        if len(listed) != row.sample_size:
-            wrong.append(
-                f"{row.period_grain} {period} {row.dimension_name}={row.dimension_value}: "
-                f"{len(listed)} listed, sample_size {row.sample_size}"
-            )
-    assert wrong == [], f"{kpi_name}: {len(wrong)} of {len(values)} values differ: {wrong[:5]}"
+        if first.empty:
+            continue
+        cut = (
+            kpi_name,
+            first.at[0, "period_grain"],
+            pd.Timestamp(first.at[0, "period_start"]).date(),
+            first.at[0, "dimension_name"],
+            first.at[0, "dimension_value"],
+        )
+        pd.testing.assert_frame_equal(drilldown_rows(clean, *cut), drilldown_rows(marts, *cut))
+
+
+@pytest.mark.parametrize("kpi_name", sorted(DRILLDOWNS))
+def test_rows_listed_are_the_sample_of_every_value(clean: HeldConnection, kpi_name: str) -> None:
+    assert erased_customers(clean) == 0
+    wrong = [
+        f"{label}: {listed} listed, sample_size {sample}"
+        for label, listed, sample in listed_and_sample(clean, kpi_name)
+        if listed != sample
+    ]
+    assert wrong == [], f"{kpi_name}: {len(wrong)} values differ: {wrong[:5]}"

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterator
 
 import duckdb
 import pytest
+from _drilldown_support import HeldConnection, listed_and_sample
 from _rel_support import (
     ERASURE_REQUESTS,
     TRACES_BATCH,
@@ -29,6 +31,7 @@ from _rel_support import (
     run_quietly,
 )
 
+from cx360.dashboard.data import DRILLDOWNS, erased_customers
 from cx360.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # one shared pipeline run (tests/_rel_support.py)
@@ -363,3 +366,29 @@ def test_requests_are_logged_completed_without_personal_data(
     assert len(log) == ERASURE_REQUESTS
     assert all(completed and processed for _, completed, processed in log)
     assert not logged_columns & {"customer_id", "email", "email_sha256", "phone"}
+
+
+@pytest.fixture(scope="module")
+def with_erasures(run: PublishedRun) -> Iterator[HeldConnection]:
+    con = run.published()
+    try:
+        yield HeldConnection(con)
+    finally:
+        con.close()
+
+
+def test_erased_customers_rows_are_counted_but_never_listed(
+    with_erasures: HeldConnection,
+) -> None:
+    """The drill-down (tests/test_dashboard_drilldown.py) lists the published rows only: the
+    erased customers' rows are in the sample and in no list."""
+    assert erased_customers(with_erasures) > 0
+    unlisted = {}
+    for kpi_name in sorted(DRILLDOWNS):
+        found = listed_and_sample(with_erasures, kpi_name)
+        over = [
+            f"{label}: {listed} > {sample}" for label, listed, sample in found if listed > sample
+        ]
+        assert over == [], f"{kpi_name}: more rows listed than counted: {over[:5]}"
+        unlisted[kpi_name] = sum(sample - listed for _, listed, sample in found)
+    assert unlisted["active_customers"] > 0, unlisted

@@ -780,6 +780,17 @@ def reporting_month(wh: _Marts) -> dt.date | None:
     return pd.Timestamp(window.iat[0, 0]).date()
 
 
+def erased_customers(wh: _Marts) -> int:
+    """Erased customers the KPIs count as an anonymous contribution (marts.kpi_reporting_window;
+    var erasure_policy anonymise): their rows are in a KPI's sample_size and in no row a
+    drill-down can list. 0 when the mart or the column is absent."""
+    table = "marts.kpi_reporting_window"
+    if table not in wh.tables() or "erased_customers" not in wh.columns(table):
+        return 0  # published before the column existed
+    window = wh.frame(f"select erased_customers from {table}")
+    return 0 if window.empty or pd.isna(window.iat[0, 0]) else int(window.iat[0, 0])
+
+
 # --- experience marts ---------------------------------------------------------------------
 
 

@@ -65,10 +65,17 @@ def render(ctx: PageContext) -> None:
     c.metric("Rows listed", f"{len(rows):,}", border=True)
     cut = "overall" if dimension == OVERALL else f"{dimension} = {value}"
     st.caption(
-        f"{cut}; {describe_period(f.period, f.grain)}. Customer ids are hashed; erased "
-        "customers have none. The rows listed are the rows the value counts."
+        f"{cut}; {describe_period(f.period, f.grain)}. Customer ids are hashed. The rows listed "
+        "are the rows the value counts, except those of customers erased on request."
     )
-    if sample is not None and int(sample) != len(rows):
+    unlisted = 0 if sample is None else int(sample) - len(rows)
+    if unlisted > 0 and data.erased_customers(ctx.warehouse) > 0:
+        st.info(
+            f"fct_kpi counts {int(sample):,} rows and {len(rows):,} are listed: the other "
+            f"{unlisted:,} belong to customers erased on request, whose facts stay in the KPIs "
+            "as an anonymous contribution and are never listed (docs/reliability.md)."
+        )
+    elif unlisted != 0:
         st.warning(
             f"fct_kpi counts {int(sample):,} rows but {len(rows):,} are listed: the drill-down "
             "rule and the KPI model disagree; report it to the data team."
