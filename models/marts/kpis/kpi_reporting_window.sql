@@ -23,10 +23,12 @@ months as (
 )
 
 select
-    cast(as_of_date as date) as as_of_date,
+    cast(months.as_of_date as date) as as_of_date,
     -- the as-of day's month is full only when the as-of day is its last day
-    cast({{ dbt.dateadd('month', -1, 'next_month_start') }} as date) as last_full_month_start,
-    cast({{ dbt.dateadd('month', -2, 'next_month_start') }} as date) as previous_month_start,
+    cast({{ dbt.dateadd('month', -1, 'months.next_month_start') }} as date)
+        as last_full_month_start,
+    cast({{ dbt.dateadd('month', -2, 'months.next_month_start') }} as date)
+        as previous_month_start,
     cast(
         {{ 'erased.erased_customers' if var('erasure_policy') == 'anonymise' else '0' }}
         as {{ dbt.type_bigint() }}
