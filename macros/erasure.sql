@@ -93,9 +93,8 @@
         contribution. Every identity column naming them (customer id, e-mail, phone) holds
         cx360_erased_key() of the value instead, and the other personal columns of a row
         naming them (contract `personal`: names, birth date, free text, another address) are
-        emptied. The rows still join to each
-        other (the same person's contracts, invoices and answers share one surrogate), so
-        every aggregate (fct_kpi, cohorts, value tiers, revenue concentration) is computed
+        emptied. The rows still join to each other (the same person's contracts, invoices
+        and answers share one surrogate), so every aggregate (fct_kpi, cohorts, value tiers, revenue concentration) is computed
         exactly as before the request and published history does not move. The marts that
         hold a customer or a source row (customer_360, fct_customer_months, the row facts)
         drop surrogate customers (cx360_erased_customer_keys): no key, no row, no attribute
@@ -120,8 +119,9 @@
 
 
 {#- The surrogate an erased identity takes in staging: a digest of its normalised value (the
-    same for every spelling, so the person's rows still join), marked so it can never be
-    mistaken for a real id. Internal only: the marts drop it (cx360_erased_customer_keys). -#}
+    same for every spelling, so the person's rows still join), prefixed so a reader of the
+    internal layers sees what it is. Internal only: the marts drop it
+    (cx360_erased_customer_keys). -#}
 {% macro cx360_erased_key(normalised_value) -%}
     {{ dbt.concat(["'erased:'", 'md5(' ~ normalised_value ~ ')']) }}
 {%- endmacro %}
