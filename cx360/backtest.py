@@ -46,9 +46,11 @@ CONSTANT = "constant (population mean of naive)"
 
 @dataclass(frozen=True)
 class LevelChurn:
-    """Active customers of one churn_risk_level at the cut-off, and how many churned in the
-    horizon: what the level means on the data (Wilson 95 % interval)."""
+    """Active customers of one churn_risk_level at the cut-off, rated on one churn_risk_basis,
+    and how many churned in the horizon: what the level means on the data (Wilson 95 %
+    interval). A level means something else on each basis, so they are counted apart."""
 
+    basis: str
     level: str
     customers: int
     churned: int
@@ -133,6 +135,7 @@ class BacktestResult:
     auc_p_alive_repeat: float | None = None
     auc_expected_purchases: float | None = None
     auc_churn_risk: float | None = None
+    auc_no_purchase_90d: float | None = None
     churn_by_level: list[LevelChurn] = field(default_factory=list)
     calibration: ChurnCalibration | None = None
     # the calibration stored before the back-test, scored on the customers at T (out of sample
@@ -164,6 +167,8 @@ class BacktestResult:
             ("the same, repeat buyers only (x > 0)", self.auc_p_alive_repeat),
             ("AUC of expected purchases for 'bought again in the horizon'",
              self.auc_expected_purchases),
+            ("AUC of P(no purchase in 90 days) for 'bought nothing in the horizon'",
+             self.auc_no_purchase_90d),
             ("AUC of churn_risk_score (active customers) for 'no revenue in the horizon'",
              self.auc_churn_risk),
         ):  # fmt: skip
@@ -175,12 +180,13 @@ class BacktestResult:
                 "months after (contract customers: no contract covering the horizon's last day; "
                 "purchase customers: no revenue in the horizon):",
                 "",
-                "| churn_risk_level | customers | churned | share churned | 95 % interval |",
-                "|---|---|---|---|---|",
+                "| churn_risk_basis | churn_risk_level | customers | churned | share churned "
+                "| 95 % interval |",
+                "|---|---|---|---|---|---|",
             ]
             for level in self.churn_by_level:
                 lines.append(
-                    f"| {level.level} | {level.customers:,} | {level.churned:,} | "
+                    f"| {level.basis} | {level.level} | {level.customers:,} | {level.churned:,} | "
                     f"{level.share:.1%} | {level.ci_low:.1%} - {level.ci_high:.1%} |"
                 )
         if self.stored_calibration:
@@ -266,12 +272,14 @@ select
     clv.monthly_value,
     clv.monthly_retention,
     clv.p_alive,
+    clv.p_no_purchase_90d,
     summary.frequency,
     summary.recency_weeks,
     summary.t_weeks,
     predictions.expected_spend_per_purchase,
     risk.churn_risk_score,
     risk.churn_risk_level,
+    risk.churn_risk_basis,
     risk.churn_probability,
     exists (
         select 1 from staging.stg_crm__contracts as k cross join as_of as a
@@ -357,6 +365,9 @@ def measure(build_db: Path, horizon_months: int, *, calibrate: bool = False) -> 
         repeat = frame.loc[purchase, "frequency"].to_numpy(float) > 0
         result.auc_p_alive_repeat = auc(p_alive[repeat], p_actual[repeat] > 0)
         result.auc_expected_purchases = auc(p_model, p_actual > 0)
+        quiet = frame.loc[purchase, "p_no_purchase_90d"].to_numpy(float)
+        known = ~np.isnan(quiet)
+        result.auc_no_purchase_90d = auc(quiet[known], p_actual[known] == 0)
     r_actual = frame["actual_revenue"].to_numpy(float)
     r_naive = frame["naive_revenue"].to_numpy(float)
     result.revenue = [
@@ -399,16 +410,23 @@ def churned_in_horizon(frame: pd.DataFrame) -> np.ndarray:
 
 
 def churn_by_level(frame: pd.DataFrame) -> list[LevelChurn]:
-    """Per churn_risk_level of the active customers at the cut-off: how many churned in the
-    horizon (churned_in_horizon)."""
+    """Per churn_risk_basis and churn_risk_level of the active customers at the cut-off: how
+    many churned in the horizon (churned_in_horizon)."""
     scored = frame[frame["churn_risk_level"].notna()]
     churned = churned_in_horizon(scored)
-    counts = pd.DataFrame({"level": scored["churn_risk_level"], "churned": churned})
+    counts = pd.DataFrame(
+        {
+            "basis": scored["churn_risk_basis"].to_numpy(),
+            "level": scored["churn_risk_level"].to_numpy(),
+            "churned": churned,
+        }
+    )
     order = {"low": 0, "medium": 1, "high": 2}
     return [
-        LevelChurn(str(level), len(group), int(group["churned"].sum()))
-        for level, group in sorted(
-            counts.groupby("level"), key=lambda item: order.get(str(item[0]), 99)
+        LevelChurn(str(basis), str(level), len(group), int(group["churned"].sum()))
+        for (basis, level), group in sorted(
+            counts.groupby(["basis", "level"]),
+            key=lambda item: (str(item[0][0]), order.get(str(item[0][1]), 99)),
         )
     ]
 

@@ -16,7 +16,8 @@ not a probability, so value at risk cannot rest on it. This module fits one on t
   warehouse; the next refresh reads it (macros/churn_model.sql) and gives every active customer
   churn_probability = P(churn within H months), which retention_targets uses for value at risk.
 
-Purchase-model customers are not in the sample: their probability is 1 - P(alive) (BG/NBD).
+Purchase-model customers are not in the sample: their probability is P(no purchase in the next
+90 days) of the purchase model (BG/NBD, cx360.purchase_model.probability_of_no_purchase).
 """
 
 from __future__ import annotations

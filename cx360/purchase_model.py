@@ -8,7 +8,8 @@ The refresh runs it as its own step, `fit_purchase_model_step`, between landing 
    as-of day (frequency = repeat purchase days, recency and T in weeks, mean repeat spend);
 2. this module fits both models on it and writes two tables in schema `purchase_model`:
    `parameters` (one row per parameter, with the as-of day and data window) and
-   `customer_predictions` (p_alive, expected purchases and revenue in 12 months, clv);
+   `customer_predictions` (p_alive, P(no purchase in 90 days), expected purchases and revenue
+   in 12 months, clv);
 3. the dbt build reads them (sources, through macros/purchase_model.sql) into int_customer_clv.
 
 Too little data to fit (fewer than MIN_REPEAT_BUYERS repeat buyers) writes no predictions:
@@ -37,6 +38,9 @@ SUMMARY_MODEL = "int_customer_purchase_summary"
 MIN_REPEAT_BUYERS = 20
 WEEKS_PER_MONTH = 52.0 / 12.0
 HORIZON_12M_WEEKS = 52.0
+# The churn risk horizon of a purchase customer: P(no purchase in the next 90 days) rates and
+# prices them (int_customer_churn_risk), and is what `cx360 backtest --horizon-months 3` checks.
+NO_PURCHASE_HORIZON_WEEKS = 90 / 7.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,26 @@ def fit_gamma_gamma(frequency: pd.Series, monetary_value: pd.Series):
         return GammaGammaFitter(penalizer_coef=0.0).fit(frequency[keep], monetary_value[keep])
 
 
+def probability_of_no_purchase(
+    params: pd.Series | dict,
+    p_alive: np.ndarray,
+    x: pd.Series,
+    T: pd.Series,  # noqa: N803 (model's name)
+    weeks: float,
+) -> np.ndarray:
+    """BG/NBD: P(no purchase in the `weeks` after T | P(alive) at T, x repeat purchases, T
+    weeks of history). A customer drops out only right after a purchase, so one who is alive at
+    T buys nothing in the window when the next purchase falls after it, probability
+    E[exp(-lambda t)] under lambda's posterior given alive, Gamma(r + x, alpha + T):
+    ((alpha + T) / (alpha + T + t)) ** (r + x); a customer already gone buys nothing:
+    P = (1 - P(alive)) + P(alive) * ((alpha + T) / (alpha + T + t)) ** (r + x).
+    lifetimes has it only for a new customer (probability_of_n_purchases_up_to_time)."""
+    r, alpha = float(params["r"]), float(params["alpha"])
+    x, T, p_alive = (np.asarray(v, dtype=float) for v in (x, T, p_alive))  # noqa: N806
+    stays_quiet = ((alpha + T) / (alpha + T + weeks)) ** (r + x)
+    return (1.0 - p_alive) + p_alive * stays_quiet
+
+
 def predict(
     summary: pd.DataFrame, settings: ModelSettings
 ) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -127,6 +151,11 @@ def predict(
         return np.where(young, float(bg.expected_number_of_purchases_up_to_time(weeks)), own)
 
     purchases_12m = expected(HORIZON_12M_WEEKS)
+    no_purchase_90d = np.where(
+        young,
+        float(bg.probability_of_n_purchases_up_to_time(NO_PURCHASE_HORIZON_WEEKS, 0)),
+        probability_of_no_purchase(bg.params_, p_alive, x, T, NO_PURCHASE_HORIZON_WEEKS),
+    )
     # discounted value over the horizon, month by month (as lifetimes' customer_lifetime_value)
     clv = np.zeros(len(summary))
     previous = np.zeros(len(summary))
@@ -138,6 +167,7 @@ def predict(
         {
             "customer_id": summary["customer_id"],
             "p_alive": np.where(young, 1.0, p_alive),
+            "p_no_purchase_90d": no_purchase_90d,
             "expected_purchases_12m": purchases_12m,
             "expected_spend_per_purchase": spend,
             "expected_revenue_12m": purchases_12m * spend,
@@ -322,11 +352,13 @@ def fit_and_store(warehouse: Warehouse, dbt_vars: dict[str, object] | None = Non
         "customers": len(summary), "repeat_buyers": repeat_buyers, "fitted_at": fitted_at,
     }  # fmt: skip
     predictions = pd.DataFrame(
-        columns=["customer_id", "p_alive", "expected_purchases_12m", "expected_spend_per_purchase",
-                 "expected_revenue_12m", "clv_predicted", "is_population_value"]
+        columns=["customer_id", "p_alive", "p_no_purchase_90d", "expected_purchases_12m",
+                 "expected_spend_per_purchase", "expected_revenue_12m", "clv_predicted",
+                 "is_population_value"]
     ).astype({"customer_id": "object", "is_population_value": "bool"} | {
-        c: "float64" for c in ("p_alive", "expected_purchases_12m", "expected_spend_per_purchase",
-                               "expected_revenue_12m", "clv_predicted")})  # fmt: skip
+        c: "float64" for c in ("p_alive", "p_no_purchase_90d", "expected_purchases_12m",
+                               "expected_spend_per_purchase", "expected_revenue_12m",
+                               "clv_predicted")})  # fmt: skip
     note = None
     if repeat_buyers < MIN_REPEAT_BUYERS:
         note = (

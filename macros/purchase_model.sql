@@ -8,6 +8,7 @@
     {{ cx360_optional_source(source('purchase_model', 'customer_predictions'), [
         ('customer_id', dbt.type_string()),
         ('p_alive', cx360_type_double()),
+        ('p_no_purchase_90d', cx360_type_double()),
         ('expected_purchases_12m', cx360_type_double()),
         ('expected_revenue_12m', cx360_type_double()),
         ('clv_predicted', cx360_type_double()),

@@ -304,3 +304,39 @@ def test_churn_calibration_gives_contract_customers_a_probability(warehouse: War
     assert float(bare) == pytest.approx(1 / (1 + np.exp(-fitted.intercept)), abs=1e-6)
     assert [basis for basis, _, _ in targets] == ["calibrated_churn_risk"], targets
     assert all(gap < 0.01 for _, _, gap in targets), targets
+    _assert_levels_rate_the_odds_against_the_average(warehouse)
+
+
+def _assert_levels_rate_the_odds_against_the_average(warehouse: Warehouse) -> None:
+    """With a calibration, contract customers' levels are odds ratios against the average
+    calibrated probability (seed churn_risk_levels.min_odds_ratio), recomputed here."""
+    con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    try:
+        rated = con.execute(
+            """
+            select r.risk_probability::double as p, r.churn_risk_level
+            from intermediate.int_customer_churn_risk as r
+            where r.churn_risk_basis = 'calibrated_churn_risk'
+            """
+        ).df()
+        levels = con.execute(
+            "select churn_risk_level, min_odds_ratio::double as r from reference.churn_risk_levels "
+            "order by min_odds_ratio"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(rated) > 100
+    average = round(rated["p"].mean(), 6)
+    base_odds = average / (1 - average)
+
+    def level_of(p: float) -> str:
+        reached = [
+            name
+            for name, ratio in levels
+            if ratio == 0 or (p > average and p / (1 - p) >= ratio * base_odds * (1 - 1e-9))
+        ]
+        return reached[-1]
+
+    expected = rated["p"].map(level_of)
+    mismatched = rated[expected != rated["churn_risk_level"]]
+    assert mismatched.empty, mismatched.head()

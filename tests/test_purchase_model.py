@@ -18,7 +18,7 @@ import pytest
 
 from cx360.backtest import auc, best, churn_by_level, score
 from cx360.cdnow import read_cdnow, write_raw
-from cx360.purchase_model import fit_bgnbd
+from cx360.purchase_model import fit_bgnbd, probability_of_no_purchase
 from cx360.warehouse import PROJECT_DIR, Warehouse
 
 SAMPLE = Path(__file__).parent / "fixtures" / "cdnow" / "CDNOW_sample.txt"
@@ -48,6 +48,58 @@ def test_bgnbd_reproduces_the_published_cdnow_parameters() -> None:
     params = {k: float(v) for k, v in fitted.params_.items()}
     assert len(first) == 2357
     assert not _within_2_percent(params), params
+
+
+def _simulate_bgnbd(n: int, weeks_observed: float, weeks_after: float, seed: int) -> pd.DataFrame:
+    """Customers drawn from BG/NBD with the published CDNOW parameters, all starting at 0:
+    their (x, tx, T) after `weeks_observed` and whether they bought in the `weeks_after` that
+    follow (purchases a Poisson process at rate lambda, a drop-out after each purchase with
+    probability p)."""
+    rng = np.random.default_rng(seed)
+    r, alpha, a, b = (PUBLISHED[k] for k in ("r", "alpha", "a", "b"))
+    rows = []
+    for rate, drop in zip(rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n), strict=True):
+        t, purchases, alive = 0.0, [], True
+        while alive:
+            t += rng.exponential(1 / rate)
+            if t > weeks_observed + weeks_after:
+                break
+            purchases.append(t)
+            alive = rng.random() >= drop
+        before = [p for p in purchases if p <= weeks_observed]
+        rows.append(
+            (len(before), max(before, default=0.0), any(p > weeks_observed for p in purchases))
+        )
+    frame = pd.DataFrame(rows, columns=["x", "tx", "bought_after"])
+    frame["T"] = weeks_observed
+    return frame
+
+
+def test_probability_of_no_purchase_matches_simulated_customers() -> None:
+    """P(no purchase in the next 90 days) of the purchase model, on customers simulated from
+    the model itself: calibrated overall and within each tenth of the prediction (so a wrong
+    exponent or a P(alive) left out shows), and a new customer's equals lifetimes' own."""
+    from lifetimes import BetaGeoFitter
+
+    weeks_after = 90 / 7.0
+    simulated = _simulate_bgnbd(20_000, weeks_observed=39.0, weeks_after=weeks_after, seed=3)
+    model = BetaGeoFitter()
+    model.params_ = pd.Series(PUBLISHED)
+    p_alive = model.conditional_probability_alive(simulated["x"], simulated["tx"], simulated["T"])
+    predicted = probability_of_no_purchase(
+        PUBLISHED, p_alive, simulated["x"], simulated["T"], weeks_after
+    )
+    observed = ~simulated["bought_after"]
+    assert predicted.mean() == pytest.approx(observed.mean(), abs=0.01)
+    tenth = pd.qcut(predicted, 10, labels=False, duplicates="drop")
+    by_tenth = pd.DataFrame({"p": predicted, "o": observed, "tenth": tenth}).groupby("tenth")
+    gaps = (by_tenth["p"].mean() - by_tenth["o"].mean()).abs()
+    assert (gaps < 0.03).all(), gaps
+
+    new = probability_of_no_purchase(PUBLISHED, np.ones(1), [0], [0.0], weeks_after)
+    assert new[0] == pytest.approx(
+        float(model.probability_of_n_purchases_up_to_time(weeks_after, 0))
+    )
 
 
 def _cx360(args: list[str], warehouse: Path) -> subprocess.CompletedProcess[str]:
@@ -255,9 +307,11 @@ def test_spark_fits_the_same_purchase_model(
 
 def test_churn_by_level_counts_each_business_model_by_its_own_rule() -> None:
     """Contract customers churn when no contract covers the horizon's end; purchase customers
-    when they buy nothing in it; customers with no level (not active) are left out."""
+    when they buy nothing in it; customers with no level (not active) are left out; each basis
+    the levels are rated on is counted apart."""
     frame = pd.DataFrame(
         {
+            "churn_risk_basis": ["churn_risk_score"] * 2 + ["calibrated_churn_risk"] * 4,
             "churn_risk_level": ["low", "low", "high", "high", "high", None],
             "follows": ["contract", "purchase", "contract", "contract", "purchase", "contract"],
             "covered_at_horizon_end": [True, False, False, True, False, False],
@@ -265,7 +319,10 @@ def test_churn_by_level_counts_each_business_model_by_its_own_rule() -> None:
         }
     )
     levels = churn_by_level(frame)
-    assert [(x.level, x.customers, x.churned) for x in levels] == [("low", 2, 1), ("high", 3, 1)]
-    low = levels[0]
+    assert [(x.basis, x.level, x.customers, x.churned) for x in levels] == [
+        ("calibrated_churn_risk", "high", 3, 1),
+        ("churn_risk_score", "low", 2, 1),
+    ]
+    low = levels[1]
     assert low.share == 0.5
     assert 0.05 < low.ci_low < 0.5 < low.ci_high < 0.95  # Wilson: never outside 0..1

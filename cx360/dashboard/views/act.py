@@ -106,10 +106,10 @@ def render(ctx: PageContext) -> None:
     st.title("Customers to act on")
     st.caption(
         "Active customers whose churn risk level calls for a retention action, ranked by value "
-        "at risk = predicted CLV x churn probability: 1 - P(alive) for customers on the "
-        "purchase model; for contract customers the probability of churning within the "
-        "calibration's horizon (cx360 backtest --calibrate), or, while none was fitted, the "
-        "churn risk score / 100 ('Churn probability from' says which). 'Why at risk' "
+        "at risk = predicted CLV x churn probability: P(no purchase in the next 90 days) for "
+        "customers on the purchase model; for contract customers the probability of churning "
+        "within the calibration's horizon (cx360 backtest --calibrate), or, while none was "
+        "fitted, the churn risk score / 100 ('Churn probability from' says which). 'Why at risk' "
         "lists the facts behind each score. Contact: the first rule of seed contact_rules the "
         "customer fits (default e-mail, then SMS coupon, both with marketing consent). Segment "
         "filter applies; period and channel do not (a snapshot as of the last publish)."

@@ -252,6 +252,7 @@ combined as (
                 then case when predicted.is_active then 1.0 else 0.0 end
             else purchase_predictions.p_alive
         end as p_alive,
+        purchase_predictions.p_no_purchase_90d,
         case
             when predicted.follows = 'contract' then predicted.expected_months_12m
             else purchase_predictions.expected_purchases_12m
@@ -281,6 +282,7 @@ typed as (
         monthly_value,
         monthly_retention,
         cast(p_alive as {{ cx360_type_double() }}) as p_alive,
+        cast(p_no_purchase_90d as {{ cx360_type_double() }}) as p_no_purchase_90d,
         cast(expected_purchases_12m as {{ cx360_type_double() }}) as expected_purchases_12m,
         cast(expected_revenue_12m as {{ cx360_type_double() }}) as expected_revenue_12m,
         cast(clv_predicted as {{ cx360_type_double() }}) as clv_predicted,

@@ -138,6 +138,7 @@ interactions as (
         interactions.customer_id,
         interactions.interaction_id,
         interactions.channel,
+        interactions.touchpoint,
         interactions.occurred_at,
         interactions.occurred_at >= as_of.window_90d_start as is_within_90d
 
@@ -152,6 +153,7 @@ interaction_summary as (
     select
         customer_id,
         max(occurred_at) as last_interaction_at,
+        max(case when touchpoint = 'retention' then occurred_at end) as last_retention_contact_at,
         sum(case when is_within_90d then 1 else 0 end) as interactions_90d
 
     from interactions
@@ -200,6 +202,7 @@ experience as (
         ticket_summary.last_complaint_at,
         ticket_summary.mttr_hours_12m,
         interaction_summary.last_interaction_at,
+        interaction_summary.last_retention_contact_at,
         preferred_channels.preferred_channel,
         coalesce(ticket_summary.tickets_12m, 0) as tickets_12m,
         coalesce(ticket_summary.open_tickets, 0) as open_tickets,

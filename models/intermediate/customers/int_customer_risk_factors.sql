@@ -2,6 +2,7 @@
     The churn risk factors present for each active customer: one row per (customer, factor)
     of seed churn_risk_weights whose rule holds on the as-of day (each threshold in the seed):
 
+      retention_contact      an interaction at touchpoint retention at most <threshold> days ago
       detractor              last NPS answer is a detractor and at most <threshold> days old
       recent_complaint       a complaint opened less than <threshold> days before the as-of end
       open_ticket            at least <threshold> tickets open on the as-of day
@@ -44,7 +45,8 @@ experience as (
         last_nps_at,
         open_tickets,
         last_complaint_at,
-        last_interaction_at
+        last_interaction_at,
+        last_retention_contact_at
 
     from {{ ref('int_customer_experience') }}
 
@@ -83,6 +85,8 @@ active_customers as (
             as days_since_complaint,
         {{ dbt.datediff('experience.last_interaction_at', 'as_of.as_of_end', 'day') }}
             as days_since_interaction,
+        {{ dbt.datediff('experience.last_retention_contact_at', 'as_of.as_of_end', 'day') }}
+            as days_since_retention_contact,
         exposure.qos_exposure_30d,
         {{ dbt.datediff('as_of.as_of_date', 'status.next_renewal_date', 'day') }}
             as days_to_renewal
@@ -104,6 +108,9 @@ factor_checks as (
         weights.risk_factor,
         weights.weight,
         case weights.risk_factor
+            when 'retention_contact'
+                then
+                    active_customers.days_since_retention_contact <= weights.threshold
             when 'detractor'
                 then
                     active_customers.nps_category = 'detractor'

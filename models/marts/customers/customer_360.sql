@@ -134,6 +134,7 @@ customer_360 as (
         cast(churn_risk.churn_risk_score as integer) as churn_risk_score,
         cast(churn_risk.churn_risk_level as {{ dbt.type_string() }}) as churn_risk_level,
         cast(churn_risk.top_risk_factor as {{ dbt.type_string() }}) as top_risk_factor,
+        cast(churn_risk.churn_risk_basis as {{ dbt.type_string() }}) as churn_risk_basis,
         cast(status.next_renewal_date as date) as next_renewal_date,
         cast(next_best_actions.next_best_action as {{ dbt.type_string() }}) as next_best_action,
         cast(customers.marketing_consent as boolean) as marketing_consent,

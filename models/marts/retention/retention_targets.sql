@@ -2,8 +2,10 @@
     Who to call first: active customers whose churn_risk_level is one of
     var retention_target_risk_levels, highest value at risk first.
 
-    value_at_risk = clv_predicted x churn probability, value_at_risk_basis says which one:
-      purchase_model_p_alive   purchase customers: 1 - P(alive) (BG/NBD)
+    value_at_risk = clv_predicted x churn probability, value_at_risk_basis says which one (the
+    rule is int_customer_churn_risk.churn_risk_basis, which rates the churn_risk_level too):
+      purchase_model_no_purchase_90d  purchase customers: P(no purchase in the next 90 days)
+                                      (BG/NBD, cx360.purchase_model.probability_of_no_purchase)
       calibrated_churn_risk    contract customers: P(churn within calibration_horizon_months)
                                of the calibration `cx360 backtest --calibrate` fitted
       churn_risk_score         contract customers, no calibration fitted: churn_risk_score / 100
@@ -109,23 +111,13 @@ targets as (
         customer_360.next_renewal_date,
         contact_channels.contact_channel,
         contact_channels.no_contact_reason,
+        -- which probability prices the risk is int_customer_churn_risk's rule (churn_risk_basis)
+        churn_risk.risk_probability as churn_probability,
         case
-            when customer_360.clv_model = 'contract'
+            when churn_risk.churn_risk_basis = 'calibrated_churn_risk'
                 then churn_risk.calibration_horizon_months
         end as calibration_horizon_months,
-        case
-            when customer_360.clv_model = 'purchase' and customer_360.p_alive is not null
-                then 1 - customer_360.p_alive
-            when customer_360.clv_model = 'contract'
-                then churn_risk.churn_probability
-        end as churn_probability,
-        case
-            when customer_360.clv_model = 'purchase' and customer_360.p_alive is not null
-                then 'purchase_model_p_alive'
-            when customer_360.clv_model = 'contract' and churn_risk.churn_probability is not null
-                then 'calibrated_churn_risk'
-            else 'churn_risk_score'
-        end as value_at_risk_basis
+        coalesce(churn_risk.churn_risk_basis, 'churn_risk_score') as value_at_risk_basis
 
     from customer_360
     inner join contact_channels
