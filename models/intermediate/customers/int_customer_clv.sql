@@ -247,12 +247,12 @@ combined as (
         predicted.monthly_value,
         predicted.monthly_retention,
         predicted.predicted_revenue_next_6m_raw,
+        purchase_predictions.p_no_purchase_90d,
         case
             when predicted.follows = 'contract'
                 then case when predicted.is_active then 1.0 else 0.0 end
             else purchase_predictions.p_alive
         end as p_alive,
-        purchase_predictions.p_no_purchase_90d,
         case
             when predicted.follows = 'contract' then predicted.expected_months_12m
             else purchase_predictions.expected_purchases_12m
