@@ -322,7 +322,8 @@ def _mart_frame_spark(warehouse: Warehouse, table: str, columns: Sequence[str]) 
 def _expected_customers(warehouse: Warehouse) -> tuple[int, int]:
     """(staged customers minus erasure requests, staged customers) of the build database. An
     erased customer kept in staging as an anonymous contribution (var erasure_policy
-    anonymise: their surrogate key, macros/erasure.sql) is not a customer customer_360 shows."""
+    anonymise: their surrogate key, macros/erasure.sql cx360_erased_customer_surrogates, the
+    same filter) is not a customer customer_360 shows."""
     con = duckdb.connect(str(warehouse.build_db), read_only=True)
     try:
         (staged,) = con.execute(

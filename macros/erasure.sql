@@ -180,11 +180,21 @@
     drops these customers; a mart of source rows drops their rows.
 -#}
 {% macro cx360_erased_customer_keys() -%}
-    select erased_key as customer_id
-    from {{ ref('stg_privacy__erased_identities') }}
-    where identity_type = 'customer_id'
+    {{ cx360_erased_customer_surrogates() }}
     union
     select customer_id
     from {{ ref('stg_privacy__erasure_requests') }}
     where customer_id is not null {#- never null: callers use NOT IN #}
+{%- endmacro %}
+
+
+{#-
+    The surrogate key of each erased customer (policy anonymise: the customer id their rows
+    carry in staging and the intermediate models; kpi_reporting_window counts them, and
+    cx360.validation leaves them out of the customers customer_360 must hold).
+-#}
+{% macro cx360_erased_customer_surrogates() -%}
+    select erased_key as customer_id
+    from {{ ref('stg_privacy__erased_identities') }}
+    where identity_type = 'customer_id'
 {%- endmacro %}

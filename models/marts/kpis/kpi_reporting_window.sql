@@ -11,8 +11,7 @@ as_of as (
 
 erased as (
     select count(*) as erased_customers
-    from {{ ref('stg_privacy__erased_identities') }}
-    where identity_type = 'customer_id'
+    from ({{ cx360_erased_customer_surrogates() }}) as surrogates
 ),
 
 months as (
