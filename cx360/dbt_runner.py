@@ -59,19 +59,25 @@ class DbtBuildResult:
 
     def test_outcomes(self) -> list[SuiteOutcome]:
         """dbt tests as validation outcomes (suite `dbt_tests`), for audit.validation_results."""
-        tests = [n for n in self.nodes if n.resource_type in ("test", "unit_test")]
-        expectations = tuple(
-            ExpectationOutcome(
-                expectation=n.unique_id,
-                column=None,
-                success=n.status in ("pass", "warn"),
-                unexpected_count=n.failures,
-                unexpected_percent=None,
-                observed=n.status if not n.message else f"{n.status}: {n.message}"[:200],
-            )
-            for n in tests
+        return dbt_test_outcomes(self)
+
+
+def dbt_test_outcomes(*builds: DbtBuildResult) -> list[SuiteOutcome]:
+    """The dbt tests of one refresh's builds as one suite `dbt_tests` (a refresh may build the
+    project in two parts: cx360.pipeline)."""
+    tests = [n for b in builds for n in b.nodes if n.resource_type in ("test", "unit_test")]
+    expectations = tuple(
+        ExpectationOutcome(
+            expectation=n.unique_id,
+            column=None,
+            success=n.status in ("pass", "warn"),
+            unexpected_count=n.failures,
+            unexpected_percent=None,
+            observed=n.status if not n.message else f"{n.status}: {n.message}"[:200],
         )
-        return [SuiteOutcome("dbt_tests", "dbt", rows=len(tests), expectations=expectations)]
+        for n in tests
+    )
+    return [SuiteOutcome("dbt_tests", "dbt", rows=len(tests), expectations=expectations)]
 
 
 def dbt_paths(warehouse: Warehouse) -> tuple[Path, Path]:

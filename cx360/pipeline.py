@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from cx360.dbt_runner import DbtBuildResult, dbt_build
+from cx360.dbt_runner import DbtBuildResult, dbt_build, dbt_test_outcomes
 from cx360.errors import (
     BuildError,
     Cx360Error,
@@ -32,7 +32,12 @@ from cx360.errors import (
 from cx360.kpi_summary import print_kpi_summary
 from cx360.lease import new_run_id, warehouse_lease
 from cx360.publish import publish
-from cx360.purchase_model import FitResult, describe_business_model, fit_purchase_model_step
+from cx360.purchase_model import (
+    SUMMARY_BUILT,
+    FitResult,
+    describe_business_model,
+    fit_purchase_model_step,
+)
 from cx360.run_settings import RunSettings
 from cx360.validation import (
     ValidationReport,
@@ -190,18 +195,29 @@ def _fit_purchase_model(state: RunState) -> None:
 
 
 def _build(state: RunState) -> None:
+    # the purchase model step built and tested the summary's ancestors already: not twice
+    upstream = state.purchase_fit.upstream_build if state.purchase_fit else None
+    skipped = list(SUMMARY_BUILT) if upstream is not None else []
     build = dbt_build(
         state.warehouse,
-        extra_args=state.settings.dbt_args(),
+        extra_args=[*state.settings.dbt_args(), *skipped],
         echo=lambda line: _echo(state.console, f"    {line}"),
     )
-    record_build(state.warehouse, state.run_id, build)
+    record_build(state.warehouse, state.run_id, build, upstream=upstream)
 
 
-def record_build(warehouse: Warehouse, run_id: str, build: DbtBuildResult) -> None:
+def record_build(
+    warehouse: Warehouse,
+    run_id: str,
+    build: DbtBuildResult,
+    *,
+    upstream: DbtBuildResult | None = None,
+) -> None:
     """What every dbt build does with its result, from `cx360 run` and from Dagster alike:
-    its test outcomes go to audit.validation_results, then a failure stops the run."""
-    record_dbt_results(warehouse, run_id, build.test_outcomes())
+    its test outcomes (and those of an `upstream` build of the same refresh that built part of
+    the project before it) go to audit.validation_results, then a failure stops the run."""
+    builds = (upstream, build) if upstream is not None else (build,)
+    record_dbt_results(warehouse, run_id, dbt_test_outcomes(*builds))
     check_build(build, warehouse)
 
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,8 +32,18 @@ import pandas as pd
 from cx360.errors import BuildError, Cx360Error
 from cx360.warehouse import PROJECT_DIR, PostgresSettings, Warehouse
 
+if TYPE_CHECKING:
+    from cx360.dbt_runner import DbtBuildResult
+
 SCHEMA = "purchase_model"
 SUMMARY_MODEL = "int_customer_purchase_summary"
+# The nodes the purchase model step builds and tests before the fit: the summary, its
+# ancestors, and (cautious) only the tests whose parents are all among them. The refresh's main
+# build excludes the same nodes (`--exclude` with the same selection mode), so each node is
+# built and tested once: the two selections partition the project (tests/test_pipeline.py).
+SUMMARY_SELECTION = ("--indirect-selection", "cautious")
+SUMMARY_BUILD_ARGS = ("--select", f"+{SUMMARY_MODEL}", *SUMMARY_SELECTION)
+SUMMARY_BUILT = ("--exclude", f"+{SUMMARY_MODEL}", *SUMMARY_SELECTION)
 # Spark: the fit runs in a child process with its own Spark session (_fit_in_spark_child)
 # Below this many repeat buyers the four BG/NBD parameters are not identified well enough.
 MIN_REPEAT_BUYERS = 20
@@ -73,6 +84,9 @@ class FitResult:
     repeat_buyers: int
     parameters: dict[str, float] = field(default_factory=dict)
     note: str = ""  # why nothing was fitted, when nothing was
+    # The refresh step's dbt build of the purchase summary and what it needs, tests included
+    # (fit_purchase_model_step): the refresh's main build skips those nodes, SUMMARY_BUILT.
+    upstream_build: DbtBuildResult | None = None
 
     @property
     def fitted(self) -> bool:
@@ -424,8 +438,7 @@ def fit_purchase_model_step(
     a child process with its own Spark session)."""
     from cx360.dbt_runner import dbt_build
 
-    # cautious: only the tests whose parents are all built here (the rest run in the build)
-    args = ["--select", f"+{SUMMARY_MODEL}", "--indirect-selection", "cautious"]
+    args = list(SUMMARY_BUILD_ARGS)
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     build = dbt_build(warehouse, extra_args=args, echo=echo)
@@ -434,8 +447,10 @@ def fit_purchase_model_step(
 
         check_build(build, warehouse)
     if warehouse.target == "spark":
-        return _fit_in_spark_child(warehouse, dbt_vars)
-    return fit_and_store(warehouse, dbt_vars)
+        fit = _fit_in_spark_child(warehouse, dbt_vars)
+    else:
+        fit = fit_and_store(warehouse, dbt_vars)
+    return replace(fit, upstream_build=build)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from _orch_support import generated_raw, interaction_rows, sha256, ticket_rows, 
 from rich.console import Console
 
 from cx360.cli import main as cli_main
+from cx360.dbt_runner import dbt_paths
 from cx360.pipeline import run_pipeline
 from cx360.validation import accept_batch
 from cx360.warehouse import Warehouse
@@ -89,6 +91,29 @@ def _write_out_of_range_batches(raw_dir: Path) -> None:
     write_batch(raw_dir, "interactions", OUT_OF_RANGE, [interaction])
 
 
+def _assert_each_data_test_ran_once(warehouse: Warehouse) -> None:
+    """The purchase model step builds and tests the summary's ancestors, the main build the
+    rest (cx360.purchase_model.SUMMARY_BUILT): every data test of the project ran exactly once
+    in the run, recorded in audit.validation_results."""
+    target_path, _ = dbt_paths(warehouse)
+    manifest = json.loads((target_path / "manifest.json").read_text(encoding="utf-8"))
+    data_tests = {key for key, node in manifest["nodes"].items() if node["resource_type"] == "test"}
+    con = duckdb.connect(str(warehouse.published_db), read_only=True)
+    try:
+        recorded = [
+            row[0]
+            for row in con.execute(
+                "select expectation_type from audit.validation_results"
+                " where suite_name = 'dbt_tests'"
+                " and run_id = (select max(run_id) from audit.publish_log)"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    assert len(recorded) == len(set(recorded)), "a data test ran twice in one refresh"
+    assert set(recorded) == data_tests
+
+
 def test_clean_run_publishes(run: Run) -> None:
     _write_out_of_range_batches(run.raw_dir)
     status, output = run()
@@ -113,6 +138,7 @@ def test_clean_run_publishes(run: Run) -> None:
     assert customers > 0 and kpis > 0
     assert failed == (0,)
     assert {"raw.support_tickets", "volume.support_tickets", "marts.fct_kpi"} <= suites
+    _assert_each_data_test_ran_once(wh)
     assert len(_publish_runs(wh)) == 1
     assert (wh.root / "data_docs" / "index.html").exists()
 
