@@ -25,6 +25,10 @@ DEFAULTS: dict[str, str] = {
     "CX360_PG_USER": "postgres",
     "CX360_PG_PASSWORD": "",
     "CX360_PG_DATABASE": "cx360",
+    # Extra JVM options of the local Spark driver (profiles.yml and
+    # cx360.landing.spark_export.spark_session read the same). The test suite sets Derby's
+    # metastore log to skip fsync there (tests/conftest.py); production keeps it durable.
+    "CX360_SPARK_JAVA_OPTIONS": "",
 }
 
 

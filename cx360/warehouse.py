@@ -114,6 +114,7 @@ class Warehouse:
             "CX360_PG_USER": pg.user,
             "CX360_PG_PASSWORD": pg.password,
             "CX360_PG_DATABASE": pg.database,
+            "CX360_SPARK_JAVA_OPTIONS": setting("CX360_SPARK_JAVA_OPTIONS"),
             # macros/generate_schema_name.sql: where the BI-readable schemas are built
             "CX360_BUILD_SCHEMA_SUFFIX": self.build_schema_suffix,
         }

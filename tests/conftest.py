@@ -36,6 +36,12 @@ from cx360.generate import generate
 from cx360.pipeline import run_pipeline
 from cx360.warehouse import PostgresSettings, Warehouse
 
+# Spark runs of the suite keep their Derby metastore in a temporary folder, thrown away: Derby
+# need not fsync its log there (a crash may corrupt the metastore, so tests only; the default in
+# cx360/settings.py keeps it durable). Set before any fixture, so every child process (cx360 run,
+# dbt, the Spark children) inherits it; the SQL, the Spark settings and the checks are the same.
+os.environ.setdefault("CX360_SPARK_JAVA_OPTIONS", "-Dderby.system.durability=test")
+
 # The session fixtures below that cost a pipeline run: modules using one run on one worker.
 SHARED_BUILDS = ("rel_run", "clean_run", "postgres_run")
 # Groups started first, heaviest first: the longest group never starts last

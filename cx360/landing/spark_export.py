@@ -27,6 +27,7 @@ from cx360.contract import SPARK_TYPES, Table
 from cx360.errors import Cx360Error
 from cx360.landing.casting import quote_ident, quote_literal
 from cx360.landing.duckdb_loader import AUDIT_TABLES, LINEAGE_COLUMNS
+from cx360.settings import setting
 from cx360.warehouse import Warehouse
 
 STATE_FILE = "_cx360_landing_state.json"  # in the Spark warehouse folder
@@ -146,12 +147,13 @@ def spark_session(warehouse: Warehouse):  # -> pyspark.sql.SparkSession (importe
     from pyspark.sql import SparkSession
 
     spark_dir = warehouse.spark_dir
+    java_options = f"-Dderby.system.home={spark_dir} {setting('CX360_SPARK_JAVA_OPTIONS')}"
     return (
         SparkSession.builder.appName("cx360-landing")
         .master("local[2]")
         .config("spark.sql.warehouse.dir", str(spark_dir))
         .config("spark.hadoop.javax.jdo.option.ConnectionURL", warehouse.spark_metastore_url)
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir}")
+        .config("spark.driver.extraJavaOptions", java_options.strip())
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.enabled", "false")
