@@ -18,6 +18,8 @@ WAREHOUSE_DIR    ?= warehouse
 TEST_DIR         := .test-work
 # pytest workers (pytest-xdist); tests sharing a build run on one worker (tests/conftest.py)
 PYTEST_WORKERS   ?= 2
+# sqlfluff processes: the dbt templater compiles in each; 2 halve `make lint` on 2 cores (242 -> 112 s)
+LINT_PROCESSES   ?= 2
 
 .PHONY: help install lock run ui dashboard docs chromium lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test test-fast clean
 
@@ -59,7 +61,7 @@ lint: install  ## ruff and sqlfluff
 sqlfluff: install
 	$(CX360) generate --customers 300 --seed 7 --out $(TEST_DIR)/raw --dirty-rate 0 >/dev/null
 	$(CX360) land --raw-dir $(TEST_DIR)/raw --warehouse-dir $(TEST_DIR)/lint >/dev/null
-	CX360_WAREHOUSE_DIR=$(TEST_DIR)/lint $(BIN)/sqlfluff lint models macros tests/dbt
+	CX360_WAREHOUSE_DIR=$(TEST_DIR)/lint $(BIN)/sqlfluff lint models macros tests/dbt --processes $(LINT_PROCESSES)
 
 dbt-test: dbt-test-duckdb dbt-test-postgres  ## dbt build (models, data and unit tests) on DuckDB and Postgres
 
