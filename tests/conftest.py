@@ -45,23 +45,24 @@ os.environ.setdefault("CX360_SPARK_JAVA_OPTIONS", "-Dderby.system.durability=tes
 # The session fixtures below that cost a pipeline run: modules using one run on one worker.
 SHARED_BUILDS = ("rel_run", "clean_run", "postgres_run")
 # Groups started first, heaviest first: the longest group never starts last
-# (longest-processing-time-first). The rest follow in file order. Seconds in a 2-worker run
-# (`pytest -n 2 --dist loadscope --durations=0`, 2026-11-30) were 875, 565, 556, 461, 433,
-# 298, 255, 249, 195, 187 for the old order (parity, purchase model, incremental, dashboard
-# browser, rel_run, postgres_run, clean_run, disk full, bench, landing end to end); since then
-# the incremental module builds one set of deliveries (~2/3 of its time), the drill-down test
-# holds one connection (rel_run ~-40 %), and the dashboard browser module reads postgres_run
-# (it joins that group: ~300 + ~380 s).
+# (longest-processing-time-first). The rest follow in file order. Seconds of each group in a
+# 2-worker run on a slow day (`pytest -n 2 --dist loadscope --junitxml=...`, summed per group,
+# 2026-11-30, 48 min in all): parity 989, postgres_run 830, purchase model 821, incremental
+# 646, orchestration 293, rel_run 257, pipeline 255, landing end to end 238, clean_run 206,
+# crash safety 196, bench 184. Since then the purchase model's Spark run (618 s) is gone: the
+# parity module's refreshes fit it on all three engines (~+60 s there).
 HEAVY_FIRST = (
     "tests/test_engine_parity.py",
     "postgres_run",
-    "tests/test_purchase_model.py",
     "tests/test_reliability_incremental.py",
+    "tests/test_orchestration.py",
     "rel_run",
-    "clean_run",
-    "tests/test_disk_full.py",
-    "tests/test_bench.py",
+    "tests/test_pipeline.py",
     "tests/test_landing_end_to_end.py",
+    "clean_run",
+    "tests/test_purchase_model.py",
+    "tests/test_crash_safety.py",
+    "tests/test_bench.py",
 )
 
 

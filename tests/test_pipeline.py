@@ -334,3 +334,28 @@ def test_dbt_out_of_resources_says_what_to_change(tmp_path: Path) -> None:
     with pytest.raises(StepFailed) as failure:
         check_build(build("Got 3 results, configured to fail if != 0", "test"), warehouse)
     assert failure.value.exit_code == ExitCode.BLOCKED
+
+
+@pytest.mark.slow  # two dbt invocations, one a full parse
+def test_a_new_warehouse_starts_from_the_last_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt parses the project once, not once per new warehouse: a build leaves its parse in
+    PARSE_CACHE, and dbt accepts it in another warehouse (the DuckDB path it hashes is relative
+    to the warehouse folder). Two seeds are enough: dbt parses the project for any selection."""
+    import cx360.dbt_runner as dbt_runner
+
+    monkeypatch.setattr(dbt_runner, "PARSE_CACHE", tmp_path / "parse_cache")
+    logs = []
+    for name in ("first", "second"):
+        warehouse = Warehouse(tmp_path / name)
+        built = dbt_runner.dbt_build(
+            warehouse, extra_args=["--select", "kpi_registry", "kpi_targets"], echo=lambda _: None
+        )
+        assert built.returncode == 0, built.log_path.read_text()[-3000:]
+        logs.append(built.log_path.read_text())
+        with duckdb.connect(str(warehouse.build_db), read_only=True) as con:
+            assert con.execute("select count(*) from reference.kpi_registry").fetchone()[0] > 10
+    assert "Starting full parse" in logs[0]  # nothing cached yet: the whole project
+    assert "Starting full parse" not in logs[1]
+    assert "Partial parsing enabled" in logs[1]

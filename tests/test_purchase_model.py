@@ -1,13 +1,13 @@
 """The purchase model (BG/NBD + Gamma-Gamma) on real data: the CDNOW sample
 (tests/fixtures/cdnow, Fader, Hardie & Lee 2005), as a library fit and through `cx360 run` on
-an order-only raw folder; and the back-test's scoring rules."""
+an order-only raw folder; and the back-test's scoring rules. The same fit on Postgres and Spark:
+tests/test_engine_parity.py (its raw data holds the CDNOW sample's buyers)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -246,63 +246,6 @@ def test_auc_counts_ranked_pairs() -> None:
     assert auc(np.array([0.1, 0.2, 0.8, 0.9]), np.array([True, True, False, False])) == 0.0
     assert auc(np.full(4, 0.5), np.array([True, False, True, False])) == 0.5
     assert auc(np.ones(3), np.array([True, True, True])) is None
-
-
-@pytest.mark.spark
-def test_spark_fits_the_same_purchase_model(
-    order_only_raw: Path, order_only_run: Warehouse, tmp_path: Path
-) -> None:
-    """The fit runs on every target: on Spark (in a child process with its own session) the
-    same order-only run stores the same parameters and customer_360 the same predictions."""
-    spark_wh = Warehouse(tmp_path / "spark_wh", "spark")
-    done = _cx360(
-        ["run", "--raw-dir", str(order_only_raw), "--as-of", "1997-09-30"]
-        + ["--reporting-currency", "USD", "--target", "spark"],
-        spark_wh.root,
-    )
-    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
-    assert "purchase model: fitted at 1997-09-30 on 2,357 customers" in done.stdout
-
-    out = tmp_path / "spark"
-    code = textwrap.dedent(
-        f"""
-        from cx360.landing.spark_export import spark_session
-        from cx360.warehouse import Warehouse
-        spark = spark_session(Warehouse({str(spark_wh.root)!r}, "spark"))
-        spark.sql("select model, parameter, value from purchase_model.parameters").toPandas(
-        ).to_parquet({str(out) + "_parameters.parquet"!r})
-        spark.sql("select customer_id, p_alive, clv_predicted from marts.customer_360").toPandas(
-        ).to_parquet({str(out) + "_customers.parquet"!r})
-        spark.stop()
-        """
-    )
-    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert child.returncode == 0, child.stderr[-3000:]
-
-    spark_parameters = pd.read_parquet(f"{out}_parameters.parquet")
-    duckdb_parameters = pd.DataFrame(
-        _build(order_only_run, "select model, parameter, value from purchase_model.parameters"),
-        columns=["model", "parameter", "value"],
-    )
-    merged = duckdb_parameters.merge(spark_parameters, on=["model", "parameter"])
-    assert len(merged) == len(duckdb_parameters) == 7  # r, alpha, a, b; p, q, v
-    assert np.allclose(merged["value_x"].astype(float), merged["value_y"].astype(float))
-
-    spark_customers = pd.read_parquet(f"{out}_customers.parquet").set_index("customer_id")
-    duckdb_customers = pd.DataFrame(
-        _published(
-            order_only_run, "select customer_id, p_alive, clv_predicted from marts.customer_360"
-        ),
-        columns=["customer_id", "p_alive", "clv_predicted"],
-    ).set_index("customer_id")
-    joined = duckdb_customers.join(spark_customers, rsuffix="_spark", how="outer")
-    assert len(joined) == 2357
-    for column in ("p_alive", "clv_predicted"):
-        left = joined[column].astype(float).to_numpy()
-        right = joined[f"{column}_spark"].astype(float).to_numpy()
-        # clv_predicted is stored with 4 decimals: one unit of the last may differ
-        close = np.isclose(left, right, rtol=1e-6, atol=1e-4, equal_nan=True)
-        assert close.all(), f"{column}: {np.nanmax(np.abs(left - right)):.6f} max difference"
 
 
 def test_churn_by_level_counts_each_business_model_by_its_own_rule() -> None:
