@@ -63,7 +63,10 @@ sqlfluff: install
 	$(CX360) land --raw-dir $(TEST_DIR)/raw --warehouse-dir $(TEST_DIR)/lint >/dev/null
 	CX360_WAREHOUSE_DIR=$(TEST_DIR)/lint $(BIN)/sqlfluff lint models macros tests/dbt --processes $(LINT_PROCESSES)
 
-dbt-test: dbt-test-duckdb dbt-test-postgres  ## dbt build (models, data and unit tests) on DuckDB and Postgres
+# The two engines side by side: a dbt build keeps about one core busy (its per-node work is
+# Python), so on 2 cores both take 92 s instead of 150 s one after the other (2026-11-30).
+dbt-test: install  ## dbt build (models, data and unit tests) on DuckDB and Postgres
+	$(MAKE) --no-print-directory -j2 --output-sync=target dbt-test-duckdb dbt-test-postgres
 
 # One generated set for both engines (a file target: generated once, not once per engine).
 $(TEST_DIR)/raw-dbt/.generated: $(VENV)/.installed $(wildcard cx360/generate/*.py)
