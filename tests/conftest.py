@@ -5,8 +5,8 @@ they share one build per kind of dataset instead of each making its own:
 
 - published_run (tests/_rel_support.py): CSV daily batches with dirt and erasure requests,
   published on DuckDB. Reliability, privacy and the customer mart.
-- clean_run: clean parquet data in one batch, published on DuckDB. The independent KPI
-  recomputation and the MetricFlow semantic layer.
+- clean_run: clean parquet data in one batch, ending mid-month, published on DuckDB. The
+  independent KPI recomputation, the partial month and the MetricFlow semantic layer.
 - postgres_run: one database on the local Postgres, published through write-audit-publish.
   Pipeline, BI role and publish tests on Postgres, and the dashboard on Postgres (browser).
 
@@ -38,31 +38,41 @@ from cx360.warehouse import PostgresSettings, Warehouse
 
 # Spark runs of the suite keep their Derby metastore in a temporary folder, thrown away: Derby
 # need not fsync its log there (a crash may corrupt the metastore, so tests only; the default in
-# cx360/settings.py keeps it durable). Set before any fixture, so every child process (cx360 run,
-# dbt, the Spark children) inherits it; the SQL, the Spark settings and the checks are the same.
-os.environ.setdefault("CX360_SPARK_JAVA_OPTIONS", "-Dderby.system.durability=test")
+# cx360/settings.py keeps it durable). And on the suite's few thousand rows Spark spends more
+# time compiling whole-stage code for each query than running it: interpreted, the slowest
+# models of the parity refresh ran 88-92 s instead of 110-116 s (2026-11-30, 7 models, two runs
+# each); on real volumes code generation pays, so the product keeps Spark's default. Set before
+# any fixture, so every child process (cx360 run, dbt, the Spark children) inherits them; the
+# SQL and the checks are the same (Spark's interpreted and generated code compute the same).
+os.environ.setdefault(
+    "CX360_SPARK_JAVA_OPTIONS",
+    "-Dderby.system.durability=test -Dspark.sql.codegen.wholeStage=false",
+)
 
 # The session fixtures below that cost a pipeline run: modules using one run on one worker.
 SHARED_BUILDS = ("rel_run", "clean_run", "postgres_run")
 # Groups started first, heaviest first: the longest group never starts last
 # (longest-processing-time-first). The rest follow in file order. Seconds of each group in a
-# 2-worker run on a slow day (`pytest -n 2 --dist loadscope --junitxml=...`, summed per group,
-# 2026-11-30, 48 min in all): parity 989, postgres_run 830, purchase model 821, incremental
-# 646, orchestration 293, rel_run 257, pipeline 255, landing end to end 238, clean_run 206,
-# crash safety 196, bench 184. Since then the purchase model's Spark run (618 s) is gone: the
-# parity module's refreshes fit it on all three engines (~+60 s there).
+# 2-worker run (`pytest -n 2 --dist loadscope --junitxml=...`, summed per group, 2026-11-30,
+# 43.9 min in all, 5,060 s of test time): parity 916, postgres_run 669, incremental 523,
+# clean_run 316, orchestration 289, bench 281, disk full 249, customer mart 240, pipeline 211,
+# crash safety 200, rel_run 182, landing end to end 171, purchase model 144. Since then the
+# incremental deliveries build 4 times instead of 6 (~300 s), Spark runs interpreted in the
+# suite (parity ~760 s) and the partial-month checks read clean_run (one run fewer).
 HEAVY_FIRST = (
     "tests/test_engine_parity.py",
     "postgres_run",
+    "clean_run",
     "tests/test_reliability_incremental.py",
     "tests/test_orchestration.py",
-    "rel_run",
-    "tests/test_pipeline.py",
-    "tests/test_landing_end_to_end.py",
-    "clean_run",
-    "tests/test_purchase_model.py",
-    "tests/test_crash_safety.py",
     "tests/test_bench.py",
+    "tests/test_customer_mart.py",
+    "tests/test_disk_full.py",
+    "tests/test_pipeline.py",
+    "tests/test_crash_safety.py",
+    "rel_run",
+    "tests/test_landing_end_to_end.py",
+    "tests/test_purchase_model.py",
 )
 
 
@@ -122,10 +132,12 @@ def rel_run(tmp_path_factory: pytest.TempPathFactory) -> PublishedRun:
     return published_run(tmp_path_factory)
 
 
-# clean_run: the independent KPI check (tests/test_kpi_independent.py) needs every row valid
+# clean_run: the independent KPI check (tests/test_kpi_independent.py) needs every row valid;
+# the data ends mid-month, so its last month is partial (tests/test_kpi_partial_month.py)
 CLEAN_CUSTOMERS = 600
 CLEAN_MONTHS = 12
 CLEAN_SEED = 20
+CLEAN_END = "2026-06-15"
 
 
 @dataclass(frozen=True)
@@ -146,6 +158,7 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> CleanRun:
         months=CLEAN_MONTHS,
         dirty_rate=0.0,
         batches="single",
+        end_date=CLEAN_END,
         progress=False,
     )
     warehouse = Warehouse(root / "warehouse")

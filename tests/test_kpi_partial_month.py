@@ -1,7 +1,7 @@
 """Data ending mid-month: that month is published as partial and never compared as a full one.
 
-Generates a clean dataset whose history ends on 2026-06-15, runs the whole pipeline into a
-temporary warehouse, and requires
+The shared clean run (clean_run in tests/conftest.py) ends on 2026-06-15 (CLEAN_END); this
+module requires
 - every month-grain fct_kpi row of June 2026 (the as-of day falls inside it) to have
   period_complete = false, and May's rows (a whole month before the as-of day) true where the
   KPI's data does not start inside May;
@@ -16,35 +16,19 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import CLEAN_END, CleanRun
 
-from cx360.generate import generate
 from cx360.kpi_summary import load_kpi_summary
-from cx360.pipeline import run_pipeline
-from cx360.warehouse import Warehouse
 
-pytestmark = pytest.mark.slow  # one pipeline run
+pytestmark = pytest.mark.slow  # the shared clean run (tests/conftest.py clean_run)
 
-END = dt.date(2026, 6, 15)
 JUNE, MAY, APRIL = dt.date(2026, 6, 1), dt.date(2026, 5, 1), dt.date(2026, 4, 1)
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("partial_month")
-    raw_dir = root / "raw"
-    generate(
-        customers=400,
-        seed=5,
-        out=raw_dir,
-        fmt="parquet",
-        months=8,
-        dirty_rate=0.0,
-        batches="single",
-        end_date=END,
-    )
-    warehouse = Warehouse(root / "warehouse")
-    assert run_pipeline(raw_dir, warehouse, progress=False) == 0
-    return warehouse.published_db
+def published(clean_run: CleanRun) -> Path:
+    assert dt.date.fromisoformat(CLEAN_END) == dt.date(2026, 6, 15)
+    return clean_run.warehouse.published_db
 
 
 def test_the_month_holding_the_as_of_day_is_partial(published: Path) -> None:
