@@ -99,15 +99,16 @@ PARSE_CACHE = PROJECT_DIR / "target" / "parse_cache"
 SAVED_PARSE = "partial_parse.msgpack"  # dbt's name, in its target folder
 
 
-def _start_from_cached_parse(target_path: Path, target: str) -> None:
-    """Copy the cached parse into a target folder that has none. Best effort: without it dbt
-    parses the whole project, as it would anyway (and a full disk is dbt's to report)."""
-    cached, saved = PARSE_CACHE / f"{target}.msgpack", target_path / SAVED_PARSE
-    if saved.exists() or not cached.exists():
+def start_from_saved_parse(target_path: Path, saved_parse: Path) -> None:
+    """Copy a parse dbt saved (its partial_parse.msgpack) into a target folder that has none,
+    so dbt parses only what changed since. Best effort: without it dbt parses the whole
+    project, as it would anyway (and a full disk is dbt's to report)."""
+    saved = target_path / SAVED_PARSE
+    if saved.exists() or not saved_parse.exists():
         return
     try:
         target_path.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cached, saved)
+        shutil.copyfile(saved_parse, saved)
     except OSError:
         saved.unlink(missing_ok=True)
 
@@ -188,7 +189,7 @@ def dbt_build(
     env, cwd = warehouse.dbt_env(), PROJECT_DIR
     if warehouse.target == "duckdb":  # the DuckDB path relative: see the module docstring
         env, cwd = {**env, "CX360_WAREHOUSE_DIR": "."}, warehouse.root.resolve()
-    _start_from_cached_parse(target_path, warehouse.target)
+    start_from_saved_parse(target_path, PARSE_CACHE / f"{warehouse.target}.msgpack")
     command = [
         dbt_executable(),
         "--no-use-colors",  # the output is relayed line by line, maybe into a log file

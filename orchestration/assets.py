@@ -10,6 +10,7 @@ and the next run takes it over once Dagster reports that run finished.
 """
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -33,7 +34,13 @@ from dagster_dbt import (
 
 from cx360 import lease
 from cx360.contract import load_contract
-from cx360.dbt_runner import REFRESH_BUILD_ARGS, DbtBuildResult, read_run_results
+from cx360.dbt_runner import (
+    REFRESH_BUILD_ARGS,
+    SAVED_PARSE,
+    DbtBuildResult,
+    read_run_results,
+    start_from_saved_parse,
+)
 from cx360.errors import resource_errors
 from cx360.pipeline import land_step, record_build
 from cx360.publish import publish
@@ -183,6 +190,10 @@ def cx360_dbt_models(
     hold_lease(context, cx360)
     cx360.export_dbt_env()
     target_path = cx360.warehouse.build_db.parent / "dagster_target" / context.run.run_id[:8]
+    # A run's own target folder would make dbt parse the whole project (20-30 s) on every
+    # refresh: start from the parse the code location saved on load, same project, profile
+    # and environment (orchestration/dbt_project.py); dbt parses again whatever differs.
+    start_from_saved_parse(target_path, Path(cx360_dbt_project().target_path) / SAVED_PARSE)
     invocation = dbt.cli(
         ["build", *REFRESH_BUILD_ARGS, *cx360.settings.dbt_args()],
         context=context,
