@@ -63,9 +63,11 @@ sqlfluff: install
 	$(CX360) land --raw-dir $(TEST_DIR)/raw --warehouse-dir $(TEST_DIR)/lint >/dev/null
 	CX360_WAREHOUSE_DIR=$(TEST_DIR)/lint $(BIN)/sqlfluff lint models macros tests/dbt --processes $(LINT_PROCESSES)
 
+# By hand, not part of `make test`: the suite's own refreshes build both engines and run the
+# unit tests on them (tests/test_dbt_unit_tests.py), so `make test` builds nothing twice.
 # The two engines side by side: a dbt build keeps about one core busy (its per-node work is
 # Python), so on 2 cores both take 92 s instead of 150 s one after the other (2026-11-30).
-dbt-test: install  ## dbt build (models, data and unit tests) on DuckDB and Postgres
+dbt-test: install  ## dbt build (models, data and unit tests) on DuckDB and Postgres, by hand
 	$(MAKE) --no-print-directory -j2 --output-sync=target dbt-test-duckdb dbt-test-postgres
 
 # One generated set for both engines (a file target: generated once, not once per engine).
@@ -88,7 +90,7 @@ chromium:  ## headless browser for the dashboard browser test (Debian's chromium
 pytest: install chromium  ## the Python test suite, every test, on PYTEST_WORKERS workers (shared builds: tests/conftest.py)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope
 
-test: lint dbt-test pytest  ## everything CI runs
+test: lint pytest  ## everything CI runs: ruff, sqlfluff, then every test (dbt unit tests included)
 
 test-fast: install  ## inner loop, under 5 minutes: ruff and the tests not marked slow, postgres or spark
 	$(BIN)/ruff check cx360 orchestration expectations tests

@@ -6,9 +6,11 @@ they share one build per kind of dataset instead of each making its own:
 - published_run (tests/_rel_support.py): CSV daily batches with dirt and erasure requests,
   published on DuckDB. Reliability, privacy and the customer mart.
 - clean_run: clean parquet data in one batch, ending mid-month, published on DuckDB. The
-  independent KPI recomputation, the partial month and the MetricFlow semantic layer.
+  independent KPI recomputation, the partial month, the MetricFlow semantic layer and the dbt
+  unit tests on DuckDB.
 - postgres_run: one database on the local Postgres, published through write-audit-publish.
-  Pipeline, BI role and publish tests on Postgres, and the dashboard on Postgres (browser).
+  Pipeline, BI role and publish tests on Postgres, the dashboard on Postgres (browser) and the
+  dbt unit tests on Postgres.
 
 Modules that change a build they share say so and leave it in a state the others accept.
 
@@ -41,38 +43,42 @@ from cx360.warehouse import PostgresSettings, Warehouse
 # cx360/settings.py keeps it durable). And on the suite's few thousand rows Spark spends more
 # time compiling whole-stage code for each query than running it: interpreted, the slowest
 # models of the parity refresh ran 88-92 s instead of 110-116 s (2026-11-30, 7 models, two runs
-# each); on real volumes code generation pays, so the product keeps Spark's default. Set before
-# any fixture, so every child process (cx360 run, dbt, the Spark children) inherits them; the
-# SQL and the checks are the same (Spark's interpreted and generated code compute the same).
+# each); on real volumes code generation pays, so the product keeps Spark's default. Likewise
+# the JVM's own optimising compiler (C2) and parallel GC cost more CPU than they save in the
+# suite's short-lived Spark processes: with the quick compiler only and the serial collector,
+# 9 models of the parity refresh took 60 s of the driver JVM's CPU instead of 84 s, 41 s
+# instead of 45 s of wall time on an idle machine (2026-11-30; on 2 busy cores the CPU is what
+# counts). Set before any fixture, so every child process (cx360 run, dbt, the Spark children)
+# inherits them; the SQL and the checks are the same (only how the JVM runs its own code).
 os.environ.setdefault(
     "CX360_SPARK_JAVA_OPTIONS",
-    "-Dderby.system.durability=test -Dspark.sql.codegen.wholeStage=false",
+    "-Dderby.system.durability=test -Dspark.sql.codegen.wholeStage=false"
+    " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
 )
 
 # The session fixtures below that cost a pipeline run: modules using one run on one worker.
 SHARED_BUILDS = ("rel_run", "clean_run", "postgres_run")
 # Groups started first, heaviest first: the longest group never starts last
 # (longest-processing-time-first). The rest follow in file order. Seconds of each group in a
-# 2-worker run (`pytest -n 2 --dist loadscope --junitxml=...`, summed per group, 2026-11-30,
-# 43.9 min in all, 5,060 s of test time): parity 916, postgres_run 669, incremental 523,
-# clean_run 316, orchestration 289, bench 281, disk full 249, customer mart 240, pipeline 211,
-# crash safety 200, rel_run 182, landing end to end 171, purchase model 144. Since then the
-# incremental deliveries build 4 times instead of 6 (~300 s), Spark runs interpreted in the
-# suite (parity ~760 s) and the partial-month checks read clean_run (one run fewer).
+# 2-worker run (`pytest -n 2 --dist loadscope --junitxml=...`, summed per group, 2026-11-30
+# evening, 19.8 min in all, 2,283 s of test time): parity 525, postgres_run 426 (now with
+# clean_run 112: tests/test_dbt_unit_tests.py reads both), incremental 146, orchestration 131,
+# pipeline 124, rel_run 110, landing end to end 91, bench 90, crash safety 89, purchase model
+# 75, customer mart 69, disk full 64, lease 52.
 HEAVY_FIRST = (
     "tests/test_engine_parity.py",
     "postgres_run",
-    "clean_run",
     "tests/test_reliability_incremental.py",
     "tests/test_orchestration.py",
-    "tests/test_bench.py",
-    "tests/test_customer_mart.py",
-    "tests/test_disk_full.py",
     "tests/test_pipeline.py",
-    "tests/test_crash_safety.py",
     "rel_run",
     "tests/test_landing_end_to_end.py",
+    "tests/test_bench.py",
+    "tests/test_crash_safety.py",
     "tests/test_purchase_model.py",
+    "tests/test_customer_mart.py",
+    "tests/test_disk_full.py",
+    "tests/test_lease.py",
 )
 
 
