@@ -1,4 +1,4 @@
-"""The dbt unit tests (the formulas on fixed input rows, models/**/*_unit_tests.yml) on DuckDB
+"""The dbt unit tests (formulas on fixed input rows, `unit_tests:` in models/**/_*.yml) on DuckDB
 and on Postgres, against the suite's shared builds (tests/conftest.py clean_run and
 postgres_run): a refresh leaves them out (cx360.dbt_runner.REFRESH_BUILD_ARGS), and a dbt unit
 test needs its model's parents built, which those refreshes did. No build of its own: `make
