@@ -23,7 +23,6 @@ import io
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from pathlib import Path
 import duckdb
 import psycopg2
 import pytest
+from _server_support import unused_listen_port
 from conftest import PostgresRun
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -129,12 +129,6 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Dashboard:
     url: str
@@ -144,7 +138,7 @@ class Dashboard:
 def _start_dashboard(
     warehouse_dir: Path, log: Path, target: str = "duckdb", env: dict[str, str] | None = None
 ) -> Dashboard:
-    port = _free_port()
+    port = unused_listen_port()
     with log.open("w") as out:
         process = subprocess.Popen(
             [

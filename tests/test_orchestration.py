@@ -8,7 +8,7 @@ import importlib
 import itertools
 import json
 import os
-import socket
+import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from _orch_support import generated_raw, sha256, ticket_rows, write_batch
+from _server_support import unused_listen_port
 from dagster import AssetKey, DagsterInstance
 
 from cx360.contract import load_contract
@@ -167,12 +168,6 @@ def test_blocking_check_stops_publish(in_process: Any) -> None:
 # the web UI
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _graphql(port: int, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
@@ -185,9 +180,11 @@ def _graphql(port: int, query: str, variables: dict[str, Any] | None = None) -> 
     return body["data"]
 
 
-def _wait_for_server(port: int, timeout: float) -> None:
+def _wait_for_server(port: int, webserver: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
+        # Its own output (address in use, an import error) is in the captured stderr below.
+        assert webserver.poll() is None, f"dagster-webserver exited with {webserver.returncode}"
         try:
             _graphql(port, "{ version }")
             return
@@ -222,10 +219,10 @@ def test_web_ui_answers_and_runs(
     env = ui_environment(
         raw_dir=raw_dir, warehouse_dir=workdir / "wh_ui", target="duckdb", dagster_home=home
     )
-    port = _free_port()
+    port = unused_listen_port()
     daemon, webserver = start_processes(env, host="127.0.0.1", port=port)
     try:
-        _wait_for_server(port, timeout=240)
+        _wait_for_server(port, webserver, timeout=240)
         nodes = _graphql(port, "{ assetNodes { assetKey { path } } }")["assetNodes"]
         paths = {tuple(n["assetKey"]["path"]) for n in nodes}
         assert ("published", "cx360_duckdb") in paths and ("marts", "customer_360") in paths
@@ -262,6 +259,8 @@ def test_web_ui_answers_and_runs(
         deadline = time.monotonic() + 600
         status = None
         while time.monotonic() < deadline:
+            assert webserver.poll() is None, f"dagster-webserver exited with {webserver.returncode}"
+            assert daemon.poll() is None, f"dagster-daemon exited with {daemon.returncode}"
             status = _graphql(port, RUN_STATUS, {"runId": run_id})["runOrError"]["status"]
             if status in ("SUCCESS", "FAILURE", "CANCELED"):
                 break
