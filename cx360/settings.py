@@ -16,7 +16,7 @@ DEFAULTS: dict[str, str] = {
     # DuckDB memory_limit of every writer; unset, each process would take 80 % of the machine
     # (at 10 M customers publish did, and was killed: docs/benchmarks.md)
     "CX360_MEMORY_LIMIT": "6GB",
-    "CX360_THREADS": "2",  # dbt threads on DuckDB and Postgres
+    "CX360_THREADS": "2",  # dbt threads on every target
     # a batch file modified less than this many seconds ago is re-checked for changes
     # (cx360/landing/discovery.py)
     "CX360_SETTLE_SECONDS": "1",

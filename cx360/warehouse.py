@@ -31,7 +31,7 @@ def duckdb_memory_limit() -> str:
 
 
 def dbt_threads() -> int:
-    """dbt threads on DuckDB and Postgres: CX360_THREADS, default 2 (profiles.yml reads the same
+    """dbt threads on every target: CX360_THREADS, default 2 (profiles.yml reads the same
     variable with the same default; this is for reports that state what a run used)."""
     return int(setting("CX360_THREADS"))
 
