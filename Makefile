@@ -21,7 +21,7 @@ PYTEST_WORKERS   ?= 2
 # sqlfluff processes: the dbt templater compiles in each; 2 halve `make lint` on 2 cores (242 -> 112 s)
 LINT_PROCESSES   ?= 2
 
-.PHONY: help install lock run ui dashboard docs chromium lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test test-fast clean
+.PHONY: help install lock run ui dashboard docs chromium screenshots lint sqlfluff dbt-test dbt-test-duckdb dbt-test-postgres pytest test test-fast clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -96,6 +96,9 @@ test-fast: install  ## inner loop, under 5 minutes: ruff and the tests not marke
 	$(BIN)/ruff check cx360 orchestration expectations tests
 	$(BIN)/ruff format --check cx360 orchestration expectations tests
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope -m "not slow and not postgres and not spark"
+
+screenshots: install chromium  ## refresh docs/img: the browser tests, writing their screenshots there
+	CX360_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope tests/test_dashboard_browser.py tests/test_data_docs_offline.py
 
 bench: install  ## benchmark (BENCH_CUSTOMERS=100000): stage timings, memory, lower bound -> docs/benchmarks.md
 	$(CX360) bench --customers $(BENCH_CUSTOMERS) --work-dir $(BENCH_DIR)
