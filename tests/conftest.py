@@ -60,17 +60,18 @@ os.environ.setdefault(
 SHARED_BUILDS = ("rel_run", "clean_run", "postgres_run")
 # Groups started first, heaviest first: the longest group never starts last
 # (longest-processing-time-first). The rest follow in file order. Seconds of each group in a
-# 2-worker run (`pytest -n 2 --dist loadscope --junitxml=...`, summed per group, 2026-11-30
-# evening, 19.8 min in all, 2,283 s of test time): parity 525, postgres_run 426 (now with
-# clean_run 112: tests/test_dbt_unit_tests.py reads both), incremental 146, orchestration 131,
-# pipeline 124, rel_run 110, landing end to end 91, bench 90 (now a few seconds on clean_run,
-# no benchmark), crash safety 89, purchase model 75, customer mart 69, disk full 64, lease 52.
+# 2-worker run (`pytest -n 2 --dist loadscope --junitxml=...`, summed per group, 2026-12-01,
+# 17.0 min in all, 2,015 s of test time): postgres_run 517 (with clean_run; the dashboard
+# browser 206 of it, ~40 s less since its screenshots are only taken by `make screenshots`),
+# parity 462 (its Spark refresh 380, before Spark ran dbt on two threads: 183 s instead of
+# 256 s alone), incremental 137, pipeline 123, orchestration 119, rel_run 93, landing end to
+# end 90, crash safety 82, purchase model 75, customer mart 62, disk full 54, lease 46.
 HEAVY_FIRST = (
-    "tests/test_engine_parity.py",
     "postgres_run",
+    "tests/test_engine_parity.py",
     "tests/test_reliability_incremental.py",
-    "tests/test_orchestration.py",
     "tests/test_pipeline.py",
+    "tests/test_orchestration.py",
     "rel_run",
     "tests/test_landing_end_to_end.py",
     "tests/test_crash_safety.py",
