@@ -6,6 +6,7 @@ tests/test_engine_parity.py (its raw data holds the CDNOW sample's buyers)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,7 +19,9 @@ import pytest
 
 from cx360.backtest import auc, best, churn_by_level, score
 from cx360.cdnow import read_cdnow, write_raw
+from cx360.dbt_runner import dbt_build
 from cx360.purchase_model import fit_bgnbd, probability_of_no_purchase
+from cx360.run_settings import RunSettings
 from cx360.warehouse import PROJECT_DIR, Warehouse
 
 SAMPLE = Path(__file__).parent / "fixtures" / "cdnow" / "CDNOW_sample.txt"
@@ -117,14 +120,18 @@ def order_only_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return raw
 
 
+ORDER_ONLY_SETTINGS = RunSettings.parse(as_of="1997-09-30", reporting_currency="USD")
+
+
 @pytest.fixture(scope="module")
 def order_only_run(
     order_only_raw: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Warehouse]:
     warehouse = Warehouse(tmp_path_factory.mktemp("cdnow_wh"))
+    settings = ORDER_ONLY_SETTINGS
     done = _cx360(
-        ["run", "--raw-dir", str(order_only_raw), "--as-of", "1997-09-30"]
-        + ["--reporting-currency", "USD"],
+        ["run", "--raw-dir", str(order_only_raw), "--as-of", str(settings.as_of)]
+        + ["--reporting-currency", str(settings.reporting_currency)],
         warehouse.root,
     )
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
@@ -212,6 +219,64 @@ def test_order_only_run_fakes_nothing(order_only_run: Warehouse) -> None:
     # every order counted as a purchase (no status column: completed), nothing quarantined
     assert _build(wh, "select count(*) from intermediate.int_revenue_lines") == [(6919,)]
     assert _build(wh, "select count(*) from audit.quarantine") == [(0,)]
+
+
+# A table written outside dbt, read through macros/optional_source.sql: the predictions of the
+# purchase model, read by int_customer_clv. Rebuilt on a copy of the order-only run's build with
+# the refresh's own dbt command and settings.
+CLV_MODEL = "int_customer_clv"
+
+
+def _clv_predictions(warehouse: Warehouse) -> dict[str, tuple]:
+    """customer_id -> (p_no_purchase_90d, p_alive) of int_customer_clv in the build."""
+    (schema,) = _build(
+        warehouse,
+        f"select table_schema from information_schema.tables where table_name = '{CLV_MODEL}'",
+    )[0]
+    rows = _build(
+        warehouse, f"select customer_id, p_no_purchase_90d, p_alive from {schema}.{CLV_MODEL}"
+    )
+    return {customer_id: tuple(rest) for customer_id, *rest in rows}
+
+
+def _rebuild_clv_model(warehouse: Warehouse) -> None:
+    lines: list[str] = []
+    result = dbt_build(
+        warehouse,
+        extra_args=[*ORDER_ONLY_SETTINGS.dbt_args(), "--select", CLV_MODEL],
+        echo=lines.append,
+    )
+    assert result.returncode == 0, "\n".join(lines[-40:])
+    built = [n for n in result.nodes if n.unique_id.endswith(f".{CLV_MODEL}")]
+    assert [n.status for n in built] == ["success"], "\n".join(lines[-40:])
+
+
+@pytest.mark.slow  # two one-model dbt builds on the order-only run
+def test_predictions_missing_a_column_or_missing_read_as_null(
+    order_only_run: Warehouse, tmp_path: Path
+) -> None:
+    """A column the predictions table lacks (written by an older cx360) reads as NULL and the
+    rest is still read; without the table the model still builds, nobody scored (NULL, not 0)."""
+    warehouse = Warehouse(tmp_path / "warehouse")
+    shutil.copytree(order_only_run.root, warehouse.root)
+    before = _clv_predictions(warehouse)
+    assert sum(p_no_purchase is not None for p_no_purchase, _ in before.values()) > 1000
+    assert sum(p_alive is not None for _, p_alive in before.values()) > 1000
+
+    with duckdb.connect(str(warehouse.build_db)) as con:
+        con.execute("alter table purchase_model.customer_predictions drop p_no_purchase_90d")
+    _rebuild_clv_model(warehouse)
+    without_column = _clv_predictions(warehouse)
+    assert without_column.keys() == before.keys()
+    assert all(p_no_purchase is None for p_no_purchase, _ in without_column.values())
+    assert {c: p for c, (_, p) in without_column.items()} == {c: p for c, (_, p) in before.items()}
+
+    with duckdb.connect(str(warehouse.build_db)) as con:
+        con.execute("drop table purchase_model.customer_predictions")
+    _rebuild_clv_model(warehouse)
+    without_table = _clv_predictions(warehouse)
+    assert without_table.keys() == before.keys()
+    assert all(row == (None, None) for row in without_table.values())
 
 
 @pytest.mark.slow  # a `cx360 run` on the CDNOW sample
