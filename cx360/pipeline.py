@@ -1,18 +1,20 @@
 """The refresh, write-audit-publish: land -> validate raw -> fit the purchase model -> dbt build
 -> validate marts -> publish -> summary.
 
-The one implementation: STEPS is the ordered step list `cx360 run` executes (run_pipeline());
-the Dagster assets in orchestration/ call the same step functions (land_step, validate_raw,
-fit_purchase_model_step, record_build, validate_marts, publish) one asset at a time, under the
-same warehouse lease (cx360/lease.py). RunSettings (--as-of, --reporting-currency,
---business-model) reach every dbt invocation as vars. Every failure stops the run before
-publish, so the published warehouse BI reads only ever changes to a fully validated build.
+The one implementation: STEPS is the ordered step list `cx360 run` executes (run_pipeline(),
+through execute_steps(), which the benchmark's timed refresh runs too); the Dagster assets in
+orchestration/ call the same step functions (land_step, validate_raw, fit_purchase_model_step,
+record_build, validate_marts, publish) one asset at a time, under the same warehouse lease
+(cx360/lease.py). RunSettings (--as-of, --reporting-currency, --business-model) reach every
+dbt invocation as vars. Every failure stops the run before publish, so the published
+warehouse BI reads only ever changes to a fully validated build.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -270,7 +272,24 @@ class _Steps:
             self.console.print(f"    [dim]({time.monotonic() - self.started:.1f} s)[/dim]")
 
 
-def _run(state: RunState, steps: Sequence[Step]) -> None:
+# Wraps each step, e.g. in a stopwatch (cx360/bench/stages.py); it sees the state after the step.
+AroundStep = Callable[[Step, RunState], AbstractContextManager[object]]
+
+
+def _no_wrapper(step: Step, state: RunState) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
+def execute_steps(
+    state: RunState, steps: Sequence[Step] = STEPS, *, around_step: AroundStep = _no_wrapper
+) -> None:
+    """Run `steps` in order under the warehouse lease, then print the summary; raises on the
+    first failure (StepFailed, WarehouseBusy, another Cx360Error), before publish."""
+    with warehouse_lease(state.warehouse.root, state.run_id):
+        _run(state, steps, around_step)
+
+
+def _run(state: RunState, steps: Sequence[Step], around_step: AroundStep) -> None:
     from cx360.reporting import print_landing_report
 
     warehouse, console = state.warehouse, state.console
@@ -280,7 +299,7 @@ def _run(state: RunState, steps: Sequence[Step]) -> None:
         for step in steps:
             headings.start(step.title)
             # Disk full or out of memory in any step: one line naming it, the folder, the fix.
-            with resource_errors(step.name, warehouse.root):
+            with around_step(step, state), resource_errors(step.name, warehouse.root):
                 step.run(state)
         headings.done()
     except StepFailed:
@@ -343,8 +362,7 @@ def run_pipeline(
         Path(raw_dir), warehouse, run_id, console, progress, settings=settings or RunSettings()
     )
     try:
-        with warehouse_lease(warehouse.root, run_id):
-            _run(state, steps)
+        execute_steps(state, steps)
     except WarehouseBusy as err:
         console.print("[bold red]cx360 run: warehouse busy[/bold red]; nothing was done")
         _echo(console, str(err))

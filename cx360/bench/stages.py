@@ -1,26 +1,24 @@
-"""One timed refresh: the pipeline's own steps (cx360.pipeline), one stopwatch per stage.
-
-Same steps, same order, same checks as `cx360 run` (pipeline._run): land -> validate raw ->
-purchase model -> dbt build -> validate marts -> publish, so what is timed is what users run.
-dbt's output goes to a log file instead of the console; the per-model timings come from its
-run_results.json.
+"""One timed refresh: the pipeline's own step list run by the pipeline's own executor
+(cx360.pipeline.STEPS, execute_steps), one stopwatch per step, so what is timed is what users
+run: land -> raw validation -> purchase model -> dbt build -> marts validation -> publish.
+The run's output goes to a log file instead of the console; the per-model timings come from
+dbt's run_results.json.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.console import Console
+
 from cx360.bench.dbt_timings import DbtTimings, read_dbt_timings
 from cx360.bench.memory import PeakMemorySampler
-from cx360.dbt_runner import dbt_build, dbt_paths
-from cx360.pipeline import check_marts, check_raw, land_step, new_run_id, record_build
-from cx360.publish import publish
-from cx360.purchase_model import fit_purchase_model_step
-from cx360.validation import new_context, validate_marts, validate_raw
+from cx360.dbt_runner import dbt_paths
+from cx360.pipeline import STEPS, RunState, Step, execute_steps, new_run_id
 from cx360.warehouse import Warehouse
 
 
@@ -101,34 +99,35 @@ def timed_refresh(
     warehouse: Warehouse,
     clock: StageClock,
     dbt_log: Path,
+    steps: Sequence[Step] = STEPS,
 ) -> RunResult:
-    """Run the whole refresh once, stage by stage; raises the pipeline's StepFailed on a failure."""
-    run_id = new_run_id()
+    """Run the whole refresh once as `cx360 run` does (cx360.pipeline.execute_steps: its steps,
+    its lease, its checks), each step timed as a stage named as the step; the run's console
+    output, dbt's included, goes to `dbt_log`. Raises the pipeline's error on a failure."""
     first = len(clock.results)
     result = RunResult(label)
-    with clock.stage("land") as info:
-        report = land_step(raw_dir, warehouse, progress=False)
-        info["rows"] = report.total.rows_read
-    result.rows_landed = report.total.rows_read
 
-    with clock.stage("validate raw"):
-        context = new_context(warehouse)
-        check_raw(validate_raw(warehouse, run_id, context=context), warehouse)
+    @contextmanager
+    def timed(step: Step, state: RunState) -> Iterator[None]:
+        with clock.stage(step.name) as info:
+            yield
+            if step.name == "land" and state.landing_report is not None:
+                info["rows"] = state.landing_report.total.rows_read
 
-    with clock.stage("purchase model"), dbt_log.open("a", encoding="utf-8") as log:
-        fit_purchase_model_step(warehouse, echo=lambda line: log.write(line + "\n"))
-
-    with clock.stage("dbt build"), dbt_log.open("a", encoding="utf-8") as log:
-        log.write(f"\n===== {label} ({run_id})\n")
-        build = dbt_build(warehouse, echo=lambda line: log.write(line + "\n"))
-        record_build(warehouse, run_id, build)
-    result.dbt = read_dbt_timings(dbt_paths(warehouse)[0])
-
-    with clock.stage("validate marts"):
-        check_marts(validate_marts(warehouse, run_id, context=context), warehouse)
-
-    if warehouse.target == "duckdb":
-        with clock.stage("publish"):
-            publish(warehouse, run_id, validation_passed=True)
+    with dbt_log.open("a", encoding="utf-8") as log:
+        state = RunState(
+            raw_dir,
+            warehouse,
+            new_run_id(),
+            Console(file=log, width=200, color_system=None),
+            progress=False,
+        )
+        log.write(f"\n===== {label} ({state.run_id})\n")
+        execute_steps(state, steps, around_step=timed)
+    if state.landing_report is not None:
+        result.rows_landed = state.landing_report.total.rows_read
+    target_path, _ = dbt_paths(warehouse)
+    if (target_path / "run_results.json").exists():
+        result.dbt = read_dbt_timings(target_path)  # the refresh's dbt build (the last dbt run)
     result.stages = clock.results[first:]
     return result
