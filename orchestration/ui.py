@@ -20,11 +20,22 @@ CODE_LOCATION = ["-m", "orchestration.definitions", "-d", str(PROJECT_DIR)]
 
 
 def prepare_dagster_home(home: Path) -> Path:
-    """Create DAGSTER_HOME with the project's instance settings (kept if already edited)."""
+    """Create DAGSTER_HOME with the project's instance settings (kept if already edited) and
+    its storage.
+
+    The storage (SQLite run, event and schedule databases) is created here, once, before the
+    daemon and the webserver start: each would otherwise create it on first use, and two
+    processes doing that at the same moment stamp the schema version twice ("Version table
+    'alembic_version' has more than one head present"), after which the code location fails
+    to load in every later process.
+    """
+    from dagster import DagsterInstance
+
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         shutil.copyfile(INSTANCE_TEMPLATE, config)
+    DagsterInstance.from_config(str(home)).dispose()
     return home
 
 

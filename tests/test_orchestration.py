@@ -205,6 +205,10 @@ mutation Launch($params: ExecutionParams!) {
   }
 }
 """
+LOCATIONS = """
+{ workspaceOrError { ... on Workspace { locationEntries { name
+  locationOrLoadError { __typename ... on PythonError { message } } } } } }
+"""
 RUN_STATUS = """
 query Status($runId: ID!) { runOrError(runId: $runId) { ... on Run { status } } }
 """
@@ -223,6 +227,13 @@ def test_web_ui_answers_and_runs(
     daemon, webserver = start_processes(env, host="127.0.0.1", port=port)
     try:
         _wait_for_server(port, webserver, timeout=240)
+        locations = _graphql(port, LOCATIONS)["workspaceOrError"]["locationEntries"]
+        load_errors = [
+            (entry["name"], entry["locationOrLoadError"].get("message"))
+            for entry in locations
+            if entry["locationOrLoadError"]["__typename"] == "PythonError"
+        ]
+        assert not load_errors, load_errors
         nodes = _graphql(port, "{ assetNodes { assetKey { path } } }")["assetNodes"]
         paths = {tuple(n["assetKey"]["path"]) for n in nodes}
         assert ("published", "cx360_duckdb") in paths and ("marts", "customer_360") in paths
@@ -287,6 +298,43 @@ def test_instance_runs_one_warehouse_writer_at_a_time(tmp_path: Path) -> None:
     finally:
         instance.dispose()
     assert {"key": "cx360/warehouse", "value": "write", "limit": 1} in limits
+
+
+def test_prepared_home_has_its_storage_before_the_daemon_and_webserver_start(
+    tmp_path: Path,
+) -> None:
+    """CI stop 25: the daemon and the webserver, started together on a fresh DAGSTER_HOME, both
+    created its SQLite storage and stamped its schema version twice; the code location then
+    failed to load ("more than one head present"). The home is now prepared with its storage."""
+    import sqlite3
+    import sys
+
+    from orchestration.ui import prepare_dagster_home
+
+    home = prepare_dagster_home(tmp_path / "home")
+    databases = sorted(home.rglob("*.db"))
+    assert {d.name for d in databases} >= {"runs.db", "schedules.db"}, databases
+    for database in databases:
+        with sqlite3.connect(database) as connection:
+            versions = connection.execute("select version_num from alembic_version").fetchall()
+        assert len(versions) == 1, (database, versions)
+
+    # Two processes opening the prepared home at once, as `cx360 ui` does, both succeed.
+    open_instance = (
+        "import sys; from dagster import DagsterInstance;"
+        " DagsterInstance.from_config(sys.argv[1]).dispose()"
+    )
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", open_instance, str(home)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
+    for opener in openers:
+        output, _ = opener.communicate(timeout=120)
+        assert opener.returncode == 0, output.decode(errors="replace")[-2000:]
 
 
 def test_sensor_requests_a_run_only_for_new_batch_files(
