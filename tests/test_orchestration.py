@@ -303,9 +303,10 @@ def test_instance_runs_one_warehouse_writer_at_a_time(tmp_path: Path) -> None:
 def test_prepared_home_has_its_storage_before_the_daemon_and_webserver_start(
     tmp_path: Path,
 ) -> None:
-    """CI stop 25: the daemon and the webserver, started together on a fresh DAGSTER_HOME, both
-    created its SQLite storage and stamped its schema version twice; the code location then
-    failed to load ("more than one head present"). The home is now prepared with its storage."""
+    """CI of stop 24, second try: the daemon and the webserver, started together on a fresh
+    DAGSTER_HOME, both created its SQLite storage and stamped its schema version twice; the
+    code location then failed to load ("more than one head present"). The home is now
+    prepared with its storage."""
     import sqlite3
     import sys
 
