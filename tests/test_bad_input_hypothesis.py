@@ -506,7 +506,7 @@ def test_a_line_over_the_reader_limit_is_quarantined_with_its_reason(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("\ufeffticket_id\n".encode("utf-16"), "not UTF-8"),
+        ("ticket_id\n".encode("utf-16-le"), "UTF-16 without a byte-order mark"),
         (b"\n" + ",".join(TABLE.column_names).encode() + b"\nt1\n", "first line is blank"),
     ],
 )

@@ -187,6 +187,26 @@ def test_a_truncated_gzip_and_a_parquet_without_footer_are_incomplete(tmp_path: 
     assert "2026-04-02.parquet: incomplete, no parquet footer" in text
 
 
+def test_a_utf16_file_cut_mid_line_or_mid_character_is_incomplete(tmp_path: Path) -> None:
+    """A UTF-16 line ends in two bytes (0A 00 little-endian): a file cut after the first of
+    them, or inside a line, is not whole; the whole file is."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw, as_folders=True)
+    folder = raw / "support_tickets"
+    whole = ("\ufeff" + "\r\n".join(_csv_lines(range(1, 20))) + "\r\n").encode("utf-16-le")
+    (folder / "2026-04-01.csv").write_bytes(whole)
+    (folder / "2026-04-02.csv").write_bytes(whole[:-1])  # the line end's second byte missing
+    (folder / "2026-04-03.csv").write_bytes(whole[: len(whole) // 2 + 1])  # inside a line
+    files, warnings = complete_batch_files(raw, ["support_tickets"])
+    assert sorted(f.batch_name for f in files) == [
+        "support_tickets/2026-01-01.csv",
+        "support_tickets/2026-04-01.csv",
+    ]
+    text = "\n".join(warnings)
+    assert "2026-04-02.csv: incomplete, does not end in a newline" in text
+    assert "2026-04-03.csv: incomplete, does not end in a newline" in text
+
+
 def test_deleted_renamed_and_out_of_order_batches_are_reported(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     write_valid_raw(raw, as_folders=True, batch="2026-01-05")

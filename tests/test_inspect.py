@@ -71,6 +71,31 @@ def test_inspect_guesses_settings_that_land_the_folder(
     assert customers.fields_nulled == {}
 
 
+def test_inspect_reads_an_excel_unicode_text_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Excel's "Save as Unicode Text": UTF-16 with a byte-order mark, tab-separated, CRLF."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    rows = valid_rows(CUSTOMERS, range(1, 21))
+    lines = ["\t".join(CUSTOMERS.column_names)]
+    for row in rows:
+        row["last_name"] = "Łukasiewicz"
+        lines.append("\t".join(row[c] for c in CUSTOMERS.column_names))
+    (raw / "crm_customers.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-16"))
+
+    assert cli_main(["inspect", "--raw-dir", str(raw)]) == 0
+    output = capsys.readouterr().out
+    guessed = yaml.safe_load(output.split("\n\n")[0])
+    assert guessed == {"tables": {"crm_customers": {"encoding": "utf-16", "delimiter": "\t"}}}
+    assert "0 problem(s) to fix before landing" in output
+
+    (raw / SETTINGS_FILE).write_text(output.split("\n\n")[0], encoding="utf-8")
+    report = land(raw, Warehouse(tmp_path / "wh"), progress=False)
+    customers = report.table("crm_customers")
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (20, 20, 0)
+
+
 def test_misnamed_files_get_did_you_mean(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     write_valid_raw(raw)

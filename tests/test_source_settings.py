@@ -65,6 +65,48 @@ def test_a_windows_1252_customers_file_lands_every_customer_without_settings(
     assert [n for (n,) in landed] == NAMES
 
 
+# Beyond Windows-1252: Polish, Turkish, Serbian, Japanese, and an emoji (a UTF-16 surrogate pair)
+UNICODE_NAMES = ["Łódź", "Şahin", "Đorđević", "山田", "Zoë 🙂"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_file_with_a_byte_order_mark_lands_every_customer_without_settings(
+    tmp_path: Path, codec: str
+) -> None:
+    """Excel's "Unicode Text" and other Windows exports are UTF-16 with a byte-order mark: it
+    is detected, read whole, CRLF line ends and all, and every name kept."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    path = raw / "crm_customers.csv"
+    text = _customers_text(UNICODE_NAMES).replace("\n", "\r\n")
+    path.write_bytes(("\ufeff" + text).encode(codec))
+    assert detect_encoding(path) == "utf-16"
+
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+
+    customers = report.table("crm_customers")
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (5, 5, 0)
+    assert customers.encodings == {"crm_customers.csv": "utf-16"}
+    landed = _query(warehouse, "select last_name from raw.crm_customers order by _source_row")
+    assert [n for (n,) in landed] == UNICODE_NAMES
+
+
+def test_a_utf16_file_without_a_byte_order_mark_lands_once_declared(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    (raw / "crm_customers.csv").write_bytes(_customers_text(UNICODE_NAMES).encode("utf-16-le"))
+    with pytest.raises(ContractError, match="UTF-16 without a byte-order mark") as raised:
+        land(raw, Warehouse(tmp_path / "wh"), progress=False)
+    assert "encoding: utf-16-le" in raised.value.hint
+
+    (raw / SETTINGS_FILE).write_text("tables:\n  crm_customers:\n    encoding: utf-16-le\n")
+    warehouse = Warehouse(tmp_path / "wh2")
+    land(raw, warehouse, progress=False)
+    landed = _query(warehouse, "select last_name from raw.crm_customers order by _source_row")
+    assert [n for (n,) in landed] == UNICODE_NAMES
+
+
 def test_a_declared_encoding_overrides_detection(tmp_path: Path) -> None:
     """cp1250 bytes read as cp1252 would be wrong letters: the declared encoding wins."""
     raw = tmp_path / "raw"

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from cx360.contract import Table
 from cx360.errors import ContractError
+from cx360.landing.encoding import UTF16, UTF16_BOMS, ends_a_line, looks_like_utf16
 from cx360.landing.settings import DEFAULT_SETTINGS, SETTINGS_FILE, SourceSettings
 from cx360.settings import setting
 
@@ -43,7 +44,6 @@ CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet",)
 _HASH_CHUNK = 8 * 1024 * 1024
 _HEADER_READ_BYTES = 64 * 1024  # a header line longer than this is cut (then fails the check)
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 TEMP_PREFIXES = (".", "~")
 TEMP_SUFFIXES = (".tmp", ".part", ".partial", "~")
 SUCCESS_MARKER = "_SUCCESS"
@@ -114,18 +114,9 @@ def _file_header(path: Path, fmt: str, settings: SourceSettings) -> tuple[str, .
     with opener(path, "rb") as raw:
         # A bounded read, not readline(): a file with bare-CR line ends has no b"\n" at all.
         head = raw.read(_HEADER_READ_BYTES)
-    if head.startswith(_UTF16_BOMS) or b"\x00" in head.split(b"\n", 1)[0]:
-        raise ContractError(
-            f"{path}: the file is not UTF-8 (it looks like UTF-16)",
-            hint="re-export it as UTF-8 CSV (the contract's encoding)",
-        )
     # the names are matched exactly: decode them as the file is (rules in encoding.py)
-    encoding = settings.encoding or "utf-8-sig"
-    try:
-        head.split(b"\n", 1)[0].split(b"\r", 1)[0].decode(encoding)
-    except UnicodeDecodeError:
-        encoding = settings.encoding or "cp1252"
-    text = head.decode(encoding, errors="replace")
+    encoding = settings.encoding or _header_encoding(path, head)
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
     if not text.strip():
         return ()
     # newline="" lets the csv module end the header at \n, \r\n or a bare \r
@@ -136,6 +127,25 @@ def _file_header(path: Path, fmt: str, settings: SourceSettings) -> tuple[str, .
             hint="remove the blank line(s) before the header",
         )
     return tuple(header)
+
+
+def _header_encoding(path: Path, head: bytes) -> str:
+    """The encoding to read a header in when the settings declare none (encoding.py's rules,
+    on the first line only: landing detects the whole file's before it reads the rows)."""
+    if head.startswith(UTF16_BOMS):
+        return UTF16
+    first_line = head.split(b"\n", 1)[0].split(b"\r", 1)[0]
+    if looks_like_utf16(first_line):
+        raise ContractError(
+            f"{path}: the file looks like UTF-16 without a byte-order mark",
+            hint=f"declare `encoding: utf-16-le` (Windows) or `utf-16-be` for its table in "
+            f"{SETTINGS_FILE}, or re-export it as UTF-8 CSV",
+        )
+    try:
+        first_line.decode("utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "cp1252"
 
 
 def is_temporary_name(name: str) -> bool:
@@ -181,11 +191,13 @@ def incomplete_reason(path: Path, fmt: str) -> str | None:
             handle.seek(max(0, size - 4))
             return None if handle.read(4) == b"PAR1" else "no parquet footer (cut short?)"
     if path.name.lower().endswith(".gz"):
-        last = b""
+        start, tail, size = b"", b"", 0
         try:
             with gzip.open(path, "rb") as handle:
                 while chunk := handle.read(_HASH_CHUNK):
-                    last = chunk[-1:]
+                    start = start or chunk[:3]
+                    tail = (tail + chunk)[-2:]
+                    size += len(chunk)
         except (EOFError, zlib.error) as err:  # cut short; not gzip at all fails the header read
             return f"not a whole gzip stream ({err})"
         except OSError:
@@ -193,13 +205,11 @@ def incomplete_reason(path: Path, fmt: str) -> str | None:
     else:
         with path.open("rb") as handle:
             start = handle.read(3)
-            if start[:2] in _UTF16_BOMS:
-                return None  # not UTF-8 at all: the header check says so
-            if start == b"\xef\xbb\xbf" and size == 3:
-                return None  # a BOM and nothing else: an empty file
-            handle.seek(size - 1)
-            last = handle.read(1)
-    if last and last not in (b"\n", b"\r"):
+            handle.seek(max(0, size - 2))
+            tail = handle.read(2)
+    if (start[:2] in UTF16_BOMS and size == 2) or (start == b"\xef\xbb\xbf" and size == 3):
+        return None  # a BOM and nothing else: an empty file
+    if size and not ends_a_line(start, tail, size):
         return "does not end in a newline (cut mid-line?)"
     return None
 

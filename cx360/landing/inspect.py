@@ -114,10 +114,13 @@ class Inspection:
 
 
 def _read_sample(path: Path, encoding: str) -> str:
+    """The first SAMPLE_LINES lines as text (lines split after decoding: a UTF-16 line end is
+    two bytes; newline="" keeps the line ends for the csv module)."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as handle:
-        lines = [handle.readline() for _ in range(SAMPLE_LINES)]
-    return b"".join(lines).decode(encoding, errors="replace").lstrip("\ufeff")
+        text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+        lines = [text.readline() for _ in range(SAMPLE_LINES)]
+    return "".join(lines).lstrip("\ufeff")
 
 
 def _inspect_csv(path: Path, table: Table, found: TableInspection, batch: str) -> None:
