@@ -107,6 +107,28 @@ def test_a_utf16_file_without_a_byte_order_mark_lands_once_declared(tmp_path: Pa
     assert [n for (n,) in landed] == UNICODE_NAMES
 
 
+def test_a_spreadsheet_export_with_trailing_empty_columns_lands_every_customer(
+    tmp_path: Path,
+) -> None:
+    """Excel writes the empty cells of formatted, unused columns: every line ends in `,,`, the
+    header too. Those columns have no name: they are ignored by position, with a warning, not
+    a duplicated name '' that stops the landing."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    lines = _customers_text(NAMES).splitlines()
+    (raw / "crm_customers.csv").write_text("".join(f"{line},,\n" for line in lines))
+
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+
+    customers = report.table("crm_customers")
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (9, 9, 0)
+    unnamed = f"(unnamed column {len(CUSTOMERS.columns) + 1}), (unnamed column "
+    assert any(unnamed in w for w in report.warnings), report.warnings
+    landed = _query(warehouse, "select last_name from raw.crm_customers order by _source_row")
+    assert [n for (n,) in landed] == NAMES
+
+
 def test_a_declared_encoding_overrides_detection(tmp_path: Path) -> None:
     """cp1250 bytes read as cp1252 would be wrong letters: the declared encoding wins."""
     raw = tmp_path / "raw"

@@ -126,7 +126,19 @@ def _file_header(path: Path, fmt: str, settings: SourceSettings) -> tuple[str, .
             f"{path}: the first line is blank; the header must be on line 1",
             hint="remove the blank line(s) before the header",
         )
-    return tuple(header)
+    return _name_unnamed_columns(header)
+
+
+def _name_unnamed_columns(header: list[str]) -> tuple[str, ...]:
+    """A column with a blank name gets one by its position, `(unnamed column 15)`.
+
+    Spreadsheet exports end every line with the empty cells of formatted but unused columns
+    (`...,updated_at,,`): named by position they are extra columns, landed without and warned
+    about like any other, instead of a name '' that appears twice and stops the landing."""
+    return tuple(
+        name if name.strip() else f"(unnamed column {position})"
+        for position, name in enumerate(header, start=1)
+    )
 
 
 def _header_encoding(path: Path, head: bytes) -> str:
