@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 
@@ -94,6 +95,62 @@ def test_inspect_reads_an_excel_unicode_text_export(
     report = land(raw, Warehouse(tmp_path / "wh"), progress=False)
     customers = report.table("crm_customers")
     assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (20, 20, 0)
+
+
+def test_inspect_reads_a_us_export_with_a_12_hour_clock_and_a_total_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """MM/DD/YYYY dates, `11/20/2025 07:58 PM` timestamps and a `Total:` line at the end, as
+    US CRM reports come: inspect guesses both formats, landing reads every timestamp right and
+    quarantines the total line with its text."""
+    from datetime import datetime
+
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    rows = valid_rows(CUSTOMERS, range(1, 21))
+    lines = [",".join(CUSTOMERS.column_names)]
+    for i, row in enumerate(rows, start=1):
+        row["birth_date"] = f"3/{i}/1980"
+        row["created_at"] = f"11/{i}/2025 {i % 12 or 12:02d}:05 {'AM' if i <= 12 else 'PM'}"
+        row["updated_at"] = row["created_at"]
+        lines.append(",".join(row[c] for c in CUSTOMERS.column_names))
+    lines.append("Total: 20 customers")
+    (raw / "crm_customers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    assert cli_main(["inspect", "--raw-dir", str(raw)]) == 0
+    output = capsys.readouterr().out
+    guessed = yaml.safe_load(output.split("\n\n")[0])
+    assert guessed == {
+        "tables": {
+            "crm_customers": {
+                "date_format": "%m/%d/%Y",
+                "timestamp_format": "%m/%d/%Y %I:%M %p",
+            }
+        }
+    }
+
+    (raw / SETTINGS_FILE).write_text(output.split("\n\n")[0], encoding="utf-8")
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+    customers = report.table("crm_customers")
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (21, 20, 1)
+    con = duckdb.connect(str(warehouse.landing_db), read_only=True)
+    try:
+        created = con.execute(
+            "select created_at from raw.crm_customers order by _source_row"
+        ).fetchall()
+        quarantined = con.execute(
+            "select reason_code, raw_record from audit.landing_quarantine"
+            " where table_name = 'crm_customers'"
+        ).fetchall()
+    finally:
+        con.close()
+    # day i at hour i, on a 12-hour clock, except 12:05 AM (day 12), which is 00:05
+    assert [c for (c,) in created] == [
+        datetime(2025, 11, i, 0 if i == 12 else i, 5) for i in range(1, 21)
+    ]
+    ((code, record),) = quarantined
+    assert code == "unparseable_line" and "Total: 20 customers" in record
 
 
 def test_misnamed_files_get_did_you_mean(tmp_path: Path) -> None:

@@ -120,3 +120,10 @@ def test_date_order_is_guessed_from_the_values() -> None:
     fmt, spoken = guess_date_format(["01/02/2021"]) or ("", "")
     assert fmt == "%d/%m/%Y" and "day first assumed" in spoken
     assert guess_date_format(["yesterday"]) is None
+    # a 12-hour clock (US exports): hour %I, AM/PM %p, with or without the space
+    assert guess_date_format(["11/20/2014 07:58 AM", "12/13/2014 6:45 pm"]) == (
+        "%m/%d/%Y %I:%M %p",
+        "MM/DD/YYYY",
+    )
+    assert guess_date_format(["13/01/2014 07:58:09PM"]) == ("%d/%m/%Y %I:%M:%S%p", "DD/MM/YYYY")
+    assert guess_date_format(["11/20/2014 07:58 AM", "11/21/2014 19:58"]) is None

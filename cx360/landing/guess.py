@@ -9,7 +9,8 @@ from collections.abc import Sequence
 # day, month and year as written with a separator: 31/12/2020, 12-31-2020, 31.12.20
 _DMY = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(.*)$")
 _YMD = re.compile(r"^(\d{4})([/.])(\d{1,2})\2(\d{1,2})(.*)$")
-_TIME = re.compile(r"^[ T](\d{1,2}):(\d{2})(:\d{2})?$")
+# a time after the date: 14:05, 14:05:09, or on a 12-hour clock 2:05 PM, 02:05:09pm
+_TIME = re.compile(r"^[ T](\d{1,2}):(\d{2})(:\d{2})?(?:( ?)([AaPp][Mm]))?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,3}(\.?\d{3})*,\d+$|^[+-]?\d+,\d+$")
 
 
@@ -20,8 +21,10 @@ def _time_format(rest: str) -> str | None:
     match = _TIME.match(rest)
     if not match:
         return None
-    sep = rest[0]
-    return f"{sep}%H:%M" + (":%S" if match.group(3) else "")
+    seconds = ":%S" if match.group(3) else ""
+    if match.group(5):  # AM/PM: a 12-hour clock (US exports)
+        return f"{rest[0]}%I:%M{seconds}{match.group(4)}%p"
+    return f"{rest[0]}%H:%M{seconds}"
 
 
 def guess_date_format(values: Sequence[str]) -> tuple[str, str] | None:
