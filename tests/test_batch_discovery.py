@@ -21,6 +21,7 @@ import pytest
 from cx360.contract import load_contract
 from cx360.landing import land
 from cx360.landing.discovery import complete_batch_files, is_temporary_name
+from cx360.landing.settings import SETTINGS_FILE
 from cx360.warehouse import Warehouse
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
@@ -171,6 +172,31 @@ def test_gzip_upper_case_and_same_size_fixes_land_and_trigger(tmp_path: Path, se
     assert type(_evaluate(sensor, raw, fix.run_key)).__name__ == "SkipReason"
     replaced = land(raw, warehouse, progress=False)
     assert replaced.total.rows_read == 2
+
+
+def test_a_settings_change_triggers_a_run_that_reads_the_table_again(
+    tmp_path: Path, sensor: Any
+) -> None:
+    """Following the loss check's fix means editing cx360_sources.yml, not the batch: the
+    sensor asks for a run, and landing reads that table's batches again (and only them)."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw, as_folders=True)
+    warehouse = Warehouse(tmp_path / "wh")
+    land(raw, warehouse, progress=False)
+    cursor = _evaluate(sensor, raw, None).run_key
+    assert type(_evaluate(sensor, raw, cursor)).__name__ == "SkipReason"
+
+    (raw / SETTINGS_FILE).write_text("tables:\n  support_tickets:\n    time_zone: Europe/Paris\n")
+    request = _evaluate(sensor, raw, cursor)
+    assert type(request).__name__ == "RunRequest"
+    report = land(raw, warehouse, progress=False)
+    tickets = report.table("support_tickets")
+    assert (tickets.batches_loaded, tickets.batches_replaced) == (1, 1)
+    assert sum(t.batches_loaded for t in report.tables) == 1  # the other tables: untouched
+    assert any("support_tickets: 1 landed batch(es) read again" in w for w in report.warnings)
+    # read with the new settings once: the next landing skips it
+    assert land(raw, warehouse, progress=False).total.rows_read == 0
+    assert type(_evaluate(sensor, raw, request.run_key)).__name__ == "SkipReason"
 
 
 def test_a_truncated_gzip_and_a_parquet_without_footer_are_incomplete(tmp_path: Path) -> None:

@@ -198,6 +198,29 @@ def test_bad_rows_go_to_quarantine_with_reason_file_and_line(
     _assert_balanced(warehouse, report)
 
 
+def test_a_warehouse_landed_before_settings_were_recorded_is_upgraded_in_place(
+    tmp_path: Path,
+) -> None:
+    """audit.landed_batches gained settings_sha256: an older warehouse gets the column on its
+    next landing, and its batches (NULL there) are not read again on that account."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    warehouse = Warehouse(tmp_path / "wh")
+    land(raw, warehouse, progress=False)
+    con = duckdb.connect(str(warehouse.landing_db))
+    try:
+        con.execute("alter table audit.landed_batches drop column settings_sha256")
+    finally:
+        con.close()
+
+    report = land(raw, warehouse, progress=False)
+
+    assert report.total.rows_read == 0
+    assert all(t.batches_loaded == 0 for t in report.tables)
+    fingerprints = _query(warehouse, "select distinct settings_sha256 from audit.landed_batches")
+    assert fingerprints == [(None,)]
+
+
 def test_every_contract_table_exists_after_landing(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     write_valid_raw(raw)  # optional tables absent

@@ -11,7 +11,7 @@ import duckdb
 
 from cx360.contract import load_contract
 from cx360.landing import land
-from cx360.landing.guess import guess_date_format
+from cx360.landing.guess import NumberFormat, guess_date_format, number_formats
 from cx360.landing.settings import SETTINGS_FILE
 from cx360.validation import accept_batch, validate_raw
 from cx360.warehouse import Warehouse
@@ -71,6 +71,41 @@ def test_dd_mm_contract_dates_block_with_a_message_naming_column_and_format(
     assert validate_raw(warehouse, "run-3").losses == []
 
 
+def test_grouped_amounts_block_with_the_thousands_separator_to_set(tmp_path: Path) -> None:
+    """A US billing export writes 1,642.80: without settings every such invoice is quarantined
+    and the loss check blocks naming the setting; `cx360 inspect` guesses the same setting,
+    with which every invoice lands with its amount."""
+    from cx360.landing.inspect import inspect_raw_dir
+
+    raw = tmp_path / "raw"
+    write_valid_raw(raw, rows=ROWS)
+    rows = valid_rows(CONTRACT["billing_invoices"], ROWS)
+    for i, row in enumerate(rows, start=1):
+        row["amount"] = f'"{i},{i:03d}.50"'  # 1,001.50 ... 25,025.50
+    _write(raw, "billing_invoices", rows)
+    warehouse = Warehouse(tmp_path / "wh")
+    land(raw, warehouse, progress=False)
+
+    message = validate_raw(warehouse, "run-1").describe_failures()
+    assert "billing_invoices lost 25 of 25 rows" in message
+    assert 'set thousands_separator: "," for billing_invoices' in message
+
+    guessed = inspect_raw_dir(raw).tables["billing_invoices"].settings
+    assert guessed == {"thousands_separator": ","}
+    (raw / SETTINGS_FILE).write_text(
+        "tables:\n  billing_invoices:\n    thousands_separator: ','\n", encoding="utf-8"
+    )
+    assert land(raw, warehouse, progress=False).table("billing_invoices").rows_accepted == 25
+    con = duckdb.connect(str(warehouse.landing_db), read_only=True)
+    try:
+        amounts = con.execute("select amount from raw.billing_invoices order by _source_row")
+        landed = [float(a) for (a,) in amounts.fetchall()]
+    finally:
+        con.close()
+    assert landed == [i * 1000 + i + 0.5 for i in ROWS]
+    assert validate_raw(warehouse, "run-2").losses == []
+
+
 def test_an_accepted_batch_is_not_judged_on_its_loss(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     _raw_with_dd_mm(raw, "crm_contracts", "started_at")
@@ -127,3 +162,15 @@ def test_date_order_is_guessed_from_the_values() -> None:
     )
     assert guess_date_format(["13/01/2014 07:58:09PM"]) == ("%d/%m/%Y %I:%M:%S%p", "DD/MM/YYYY")
     assert guess_date_format(["11/20/2014 07:58 AM", "11/21/2014 19:58"]) is None
+
+
+def test_number_notation_is_guessed_from_the_values() -> None:
+    assert number_formats(["41.62", "1,642.80"]) == [NumberFormat(".", ",")]
+    assert number_formats(["12,50", "3"]) == [NumberFormat(",", None)]
+    assert number_formats(["1.234,56", "7,1"]) == [NumberFormat(",", ".")]
+    assert number_formats(["1 234,5", "12"]) == [NumberFormat(",", " ")]
+    assert number_formats(["41.62", "abc"]) == []  # the contract reads them; junk is junk
+    # one stray decimal comma among dot decimals is a defect to quarantine, not a notation
+    assert number_formats(["1.0834"] * 50 + ["7,5"]) == []
+    # 1,234 is 1.234 or 1234: only the user knows
+    assert number_formats(["1,234", "5,678"]) == [NumberFormat(",", None), NumberFormat(".", ",")]

@@ -209,6 +209,51 @@ def test_a_semicolon_file_with_european_formats_lands_with_a_settings_file(
     ]
 
 
+@pytest.mark.parametrize(
+    ("settings", "written"),
+    [
+        # US/UK exports: 1,234.56
+        ('thousands_separator: ","', ["41.62", "1,642.80", "-12,345,678.9", "2,000"]),
+        # German: 1.234,56
+        ('decimal_separator: ","\n    thousands_separator: "."', ["41,62", "1.642,80"]),
+        # French: 1 234,56 with the no-break space spreadsheets write
+        (
+            'decimal_separator: ","\n    thousands_separator: "\\u00a0"',
+            ["41,62", "1\u00a0642,80", "-12\u00a0345\u00a0678,9"],
+        ),
+        # Swiss: 1'234.56
+        ('thousands_separator: "\'"', ["41.62", "1'642.80"]),
+    ],
+)
+def test_numbers_with_digit_grouping_land_with_a_thousands_separator(
+    tmp_path: Path, settings: str, written: list[str]
+) -> None:
+    """The separator is removed only from numbers grouped by it exactly: `1,2345` is not 12345
+    (nor `1.2345,6` 12345.6) but invalid: the optional fee lands NULL, recorded as a field
+    issue, never misread."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    badly_grouped = "1.2345,6" if 'decimal_separator: ","' in settings else "1,2345"
+    values = [*written, badly_grouped]
+    rows = valid_rows(CONTRACTS, range(1, len(values) + 1))
+    for row, value in zip(rows, values, strict=True):
+        row["monthly_fee"] = f'"{value}"'
+    lines = [",".join(CONTRACTS.column_names)]
+    lines += [",".join(r[c] for c in CONTRACTS.column_names) for r in rows]
+    (raw / "crm_contracts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (raw / SETTINGS_FILE).write_text(f"tables:\n  crm_contracts:\n    {settings}\n")
+
+    warehouse = Warehouse(tmp_path / "wh")
+    report = land(raw, warehouse, progress=False)
+
+    contracts = report.table("crm_contracts")
+    assert (contracts.rows_read, contracts.rows_accepted) == (len(values), len(values))
+    assert contracts.fields_nulled == {"monthly_fee: invalid_type": 1}  # an optional column
+    landed = _query(warehouse, "select monthly_fee from raw.crm_contracts order by _source_row")
+    plain = [Decimal("41.62"), Decimal("1642.80"), Decimal("-12345678.9"), Decimal("2000")]
+    assert [fee for (fee,) in landed] == [*plain[: len(written)], None]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_column_mapping_lands_a_file_with_foreign_column_names(tmp_path: Path, fmt: str) -> None:
     raw = tmp_path / "raw"
@@ -251,6 +296,12 @@ def test_a_column_mapping_lands_a_file_with_foreign_column_names(tmp_path: Path,
         ("tables:\n  crm_customers:\n    delimiter: ';;'\n", "one character"),
         ("defaults:\n  encoding: klingon\n", "unknown encoding"),
         ("tables:\n  crm_customers:\n    columns: {Nr: kunde}\n", "not columns of crm_customers"),
+        ("defaults:\n  thousands_separator: '_'\n", "thousands_separator must be one of"),
+        (
+            "defaults:\n  thousands_separator: ','\ntables:\n  crm_contracts:\n"
+            "    decimal_separator: ','\n",
+            "tables.crm_contracts: thousands_separator and decimal_separator are the same",
+        ),
     ],
 )
 def test_a_wrong_settings_file_is_a_clear_error_before_anything_lands(

@@ -12,7 +12,8 @@ Typed parquet columns are cast directly (a TIMESTAMPTZ column becomes its UTC ti
 
 The source settings (cx360/landing/settings.py) change the text rules per table: a
 `date_format` / `timestamp_format` (strptime codes) replaces ISO-8601, a `decimal_separator` of
-',' is read as '.', and a `time_zone` is applied to timestamps that carry no offset.
+',' is read as '.', a `thousands_separator` is removed from numbers grouped by it exactly (1,234.56
+but not 1,2345 or 12,34), and a `time_zone` is applied to timestamps that carry no offset.
 
 A required column is missing when null (or blank text). A present value whose conversion gives
 null is invalid. Problems are judged at two levels:
@@ -40,12 +41,20 @@ VALUE_OUT_OF_RANGE = "value_out_of_range"
 NOT_IN_VOCABULARY = "value_not_in_vocabulary"
 UNPARSEABLE_LINE = "unparseable_line"
 
-_NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+# RE2 (DuckDB) and Python `re` read these alike
+NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
 _INT_PATTERN = r"[+-]?[0-9]+"
 _NO_ZONE_PATTERN = r"[0-9 :T.]*"  # what may follow YYYY-MM-DD when no zone/offset is given
 _TRUE_WORDS = ("true", "1", "yes")
 _FALSE_WORDS = ("false", "0", "no")
 TEXT_TYPES = ("VARCHAR",)
+
+
+def grouped_number_pattern(decimal_separator: str, thousands_separator: str) -> str:
+    """A number with its digits grouped in threes: 1,234 / -12,345,678.9 (never 01,234)."""
+    return (
+        f"[+-]?[1-9][0-9]{{0,2}}([{thousands_separator}][0-9]{{3}})+([{decimal_separator}][0-9]+)?"
+    )
 
 
 def quote_ident(name: str) -> str:
@@ -61,6 +70,13 @@ def _text_conversion(
 ) -> str:
     """Expression converting trimmed, non-empty text `value` to the column's contract type."""
     kind = column.type
+    if kind in ("decimal", "numeric") and settings.thousands_separator:
+        grouped = grouped_number_pattern(settings.decimal_separator, settings.thousands_separator)
+        separator = quote_literal(settings.thousands_separator)
+        value = (
+            f"case when regexp_full_match({value}, {quote_literal(grouped)}) "
+            f"then replace({value}, {separator}, '') else {value} end"
+        )
     if kind in ("decimal", "numeric") and settings.decimal_separator == ",":
         value = f"replace({value}, ',', '.')"
     if kind == "date" and settings.date_format:
@@ -75,7 +91,7 @@ def _text_conversion(
     if kind in ("decimal", "numeric"):
         target = column.duckdb_type
         return (
-            f"case when regexp_full_match({value}, '{_NUMBER_PATTERN}') "
+            f"case when regexp_full_match({value}, '{NUMBER_PATTERN}') "
             f"then try_cast({value} as {target}) end"
         )
     if kind == "bool":

@@ -49,18 +49,43 @@ def _progress_bar(enabled: bool) -> Progress:
 
 @dataclass(frozen=True)
 class _TablePlan:
-    to_load: list[BatchFile]  # new batches, and held ones whose content changed
+    to_load: list[BatchFile]  # new batches, and held ones whose content or settings changed
     replaced: list[str]  # names among to_load the warehouse already holds
 
 
 def _plan(
-    batches: dict[str, list[BatchFile]], held: dict[tuple[str, str], str], report: LandingReport
+    batches: dict[str, list[BatchFile]],
+    held: dict[tuple[str, str], str],
+    held_settings: dict[tuple[str, str], str | None],
+    settings: dict[str, SourceSettings],
+    report: LandingReport,
 ) -> dict[str, _TablePlan]:
-    """Decide per table what to load; a batch held with the same sha256 is skipped."""
+    """Decide per table what to load: a batch held with the same sha256, read with the same
+    source settings, is skipped. One held under other settings (cx360_sources.yml changed,
+    e.g. to follow the loss check's fix) is landed again: otherwise the fix would change
+    nothing until the file itself changed."""
     plans: dict[str, _TablePlan] = {}
     for name, files in batches.items():
-        to_load = [b for b in files if held.get((name, b.batch_name)) != b.sha256]
+        fingerprint = settings[name].fingerprint()
+        resettled = {
+            b.batch_name
+            for b in files
+            # NULL: landed before cx360 kept the settings; not read again on that account
+            if held_settings.get((name, b.batch_name)) not in (None, fingerprint)
+        }
+        to_load = [
+            b
+            for b in files
+            if held.get((name, b.batch_name)) != b.sha256 or b.batch_name in resettled
+        ]
         replaced = [b.batch_name for b in to_load if (name, b.batch_name) in held]
+        if resettled:
+            warning = (
+                f"{name}: {len(resettled)} landed batch(es) read again: their settings in "
+                f"{SETTINGS_FILE} changed"
+            )
+            log.warning(warning)
+            report.warnings.append(warning)
         plans[name] = _TablePlan(to_load, replaced)
         report.tables.append(
             TableLanding(
@@ -99,7 +124,7 @@ def land(raw_dir: Path, warehouse: Warehouse, *, progress: bool = True) -> Landi
         for warning in delivery_warnings(found.batches, held):
             log.warning(warning)
             report.warnings.append(warning)
-        plans = _plan(found.batches, held, report)
+        plans = _plan(found.batches, held, loader.held_settings(con), settings, report)
         transcoded_dir = warehouse.temp_dir / "transcoded"
         try:
             plans = _transcode(plans, settings, transcoded_dir, report)
@@ -226,7 +251,14 @@ def _load_all(
                     unreadable=unreadable,
                     settings=settings[entry.table],
                 )
-                loader.record_batches(con, plan.to_load, counts, loaded_at, found.ignored_columns)
+                loader.record_batches(
+                    con,
+                    plan.to_load,
+                    counts,
+                    loaded_at,
+                    found.ignored_columns,
+                    settings[entry.table].fingerprint(),
+                )
                 for batch_counts in counts.values():
                     entry.rows_read += batch_counts.rows_read
                     entry.rows_accepted += batch_counts.rows_accepted

@@ -292,11 +292,15 @@ def batch_fingerprint(
 ) -> str | None:
     """sha256 over the names and content hashes of the complete batch files (None when there
     is none): changes when a batch is added, removed or its content changes, also at the same
-    size and mtime."""
+    size and mtime, and when the source settings file changes (landing reads the batches of a
+    table whose settings changed again)."""
     files, _ = complete_batch_files(raw_dir, tables)
     if not files:
         return None
     lines = sorted(f"{f.batch_name}:{f.sha256}" for f in files)
+    settings_file = Path(raw_dir) / SETTINGS_FILE
+    if settings_file.is_file():
+        lines.append(f"{SETTINGS_FILE}:{sha256_of(settings_file)}")
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 

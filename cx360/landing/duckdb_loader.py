@@ -109,6 +109,9 @@ LANDED_BATCHES_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rows_quarantined", "BIGINT"),
     ("landed_at", "TIMESTAMP"),
     ("ignored_columns", "VARCHAR"),  # extra file columns not in the contract, comma-separated
+    # the table's source settings it was read with (SourceSettings.fingerprint); NULL when
+    # landed before cx360 recorded them
+    ("settings_sha256", "VARCHAR"),
 )
 QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("table_name", "VARCHAR"),
@@ -228,12 +231,31 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, contract: dict[str, Table]) ->
         _create_table(con, "raw", table.name, raw_table_columns(table))
     for name, columns in AUDIT_TABLES.items():
         _create_table(con, "audit", name, columns)
+    # audit columns added since the warehouse was created (they are cx360's, not the contract's)
+    present = set(
+        con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'audit'"
+        ).fetchall()
+    )
+    for name, columns in AUDIT_TABLES.items():
+        for column, kind in columns:
+            if (name, column) not in present:
+                con.execute(f"alter table audit.{quote_ident(name)} add column {column} {kind}")
 
 
 def held_batches(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
     """(table, batch name) -> content sha256 of every batch the warehouse holds."""
     rows = con.execute(
         "select table_name, batch_name, content_sha256 from audit.landed_batches"
+    ).fetchall()
+    return {(t, b): sha for t, b, sha in rows}
+
+
+def held_settings(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str | None]:
+    """(table, batch name) -> fingerprint of the source settings each held batch was read with."""
+    rows = con.execute(
+        "select table_name, batch_name, settings_sha256 from audit.landed_batches"
     ).fetchall()
     return {(t, b): sha for t, b, sha in rows}
 
@@ -257,6 +279,7 @@ def record_batches(
     counts: dict[str, BatchCounts],
     landed_at: datetime,
     ignored_columns: dict[str, tuple[str, ...]],
+    settings_sha256: str,
 ) -> None:
     ledger = pa.table(
         {
@@ -270,6 +293,7 @@ def record_batches(
             "ignored_columns": [
                 ",".join(ignored_columns.get(b.batch_name, ())) or None for b in batches
             ],
+            "settings_sha256": [settings_sha256] * len(batches),
         }
     )
     # one set-based insert: executemany costs a statement per batch file

@@ -25,7 +25,12 @@ import yaml
 from cx360.contract import Table, load_contract
 from cx360.errors import ContractError
 from cx360.landing.encoding import detect_encoding, is_utf8
-from cx360.landing.guess import guess_date_format, looks_decimal_comma
+from cx360.landing.guess import (
+    CONTRACT_NUMBERS,
+    guess_date_format,
+    number_formats,
+    read_number,
+)
 from cx360.landing.settings import SETTINGS_FILE, load_source_settings
 
 SAMPLE_LINES = 2000
@@ -162,8 +167,25 @@ def _inspect_csv(path: Path, table: Table, found: TableInspection, batch: str) -
                     f"{batch}: {name} holds values that are not ISO-8601 {kind}s and share no "
                     f"format, e.g. {values[:3]}: fix them or set {setting}"
                 )
-        if kind in ("decimal", "numeric") and looks_decimal_comma(values):
-            found.settings["decimal_separator"] = ","
+        if kind in ("decimal", "numeric"):
+            formats = number_formats(values)
+            if len(formats) == 1:
+                found.settings.update(formats[0].settings())
+                found.notes.append(
+                    f"{batch}: {name} numbers are written like {_first_unlike_contract(values)!r}: "
+                    f"{formats[0].describe()}"
+                )
+            elif formats:
+                readings = " or ".join(f.describe() for f in formats)
+                found.problems.append(
+                    f"{batch}: {name} numbers such as {_first_unlike_contract(values)!r} read "
+                    f"differently with {readings}: set the one your export uses"
+                )
+
+
+def _first_unlike_contract(values: list[str]) -> str:
+    """An example value the contract's plain notation does not read."""
+    return next((v for v in values if read_number(v, CONTRACT_NUMBERS) is None), values[0])
 
 
 def _agree(found: TableInspection, what: str, value: str, batch: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from cx360.contract import Table
-from cx360.landing.guess import guess_date_format, looks_decimal_comma
+from cx360.landing.guess import guess_date_format, number_formats
 from cx360.landing.settings import SETTINGS_FILE
 
 EXAMPLES_SHOWN = 3
@@ -71,12 +71,12 @@ def suggest_fix(table: Table, column: str | None, reason: str, examples: Sequenc
             fmt, spoken = guessed
             return f'dates look like {spoken}: set {setting}: "{fmt}" {where}'
         return f"values are not ISO-8601 {kind}s: set {setting} (strptime codes) {where}"
-    if (
-        reason == "invalid_type"
-        and kind in ("decimal", "numeric")
-        and looks_decimal_comma(examples)
-    ):
-        return f'numbers use a decimal comma: set decimal_separator: "," {where}'
+    formats = number_formats(examples) if kind in ("decimal", "numeric") else []
+    if reason == "invalid_type" and len(formats) == 1:
+        return f"numbers are written like {examples[0]!r}: set {formats[0].describe()} {where}"
+    if reason == "invalid_type" and formats:
+        readings = " or ".join(f.describe() for f in formats)
+        return f"numbers like {examples[0]!r}: set {readings}, the one your export uses, {where}"
     if reason == "invalid_type":
         return f"values are not valid {kind} values: correct them at the source"
     if reason == "missing_required":

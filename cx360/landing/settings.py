@@ -12,6 +12,7 @@ They live in a small YAML file beside the data, `<raw_dir>/cx360_sources.yml` (`
         date_format: "%d/%m/%Y"    # strptime codes; absent: ISO-8601 YYYY-MM-DD
         timestamp_format: "%d/%m/%Y %H:%M"
         decimal_separator: ","
+        thousands_separator: "."   # digit grouping (1.234,56); absent: none
         time_zone: Europe/Paris    # for timestamps without an offset; default UTC
         columns:                   # your column name -> the contract's
           Kundennummer: customer_id
@@ -23,7 +24,9 @@ encoding, which is detected per file (cx360/landing/encoding.py).
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +36,16 @@ from cx360.contract import Table
 from cx360.errors import ContractError
 
 SETTINGS_FILE = "cx360_sources.yml"
+# digit grouping as written around the world: 1,234.56 / 1.234,56 / 1 234,56 (a space, or the
+# no-break spaces French exports use) / 1'234.56 (Switzerland)
+THOUSANDS_SEPARATORS = (",", ".", " ", "'", "\u00a0", "\u202f")
 _KEYS = (
     "delimiter",
     "encoding",
     "date_format",
     "timestamp_format",
     "decimal_separator",
+    "thousands_separator",
     "time_zone",
     "columns",
 )
@@ -51,14 +58,23 @@ class SourceSettings:
     date_format: str | None = None  # None: ISO-8601
     timestamp_format: str | None = None  # None: ISO-8601, with or without offset
     decimal_separator: str = "."
+    thousands_separator: str | None = None  # None: digits are not grouped
     time_zone: str = "UTC"
     columns: dict[str, str] = field(default_factory=dict)  # file column -> contract column
 
     def contract_name(self, file_column: str) -> str:
         return self.columns.get(file_column, file_column)
 
+    def fingerprint(self) -> str:
+        """sha256 of the settings that differ from the defaults: a batch read with other
+        settings is landed again (audit.landed_batches.settings_sha256). Defaults are left out,
+        so a setting added to cx360 later changes no existing fingerprint."""
+        declared = {k: v for k, v in asdict(self).items() if v != _DEFAULT_VALUES[k]}
+        return hashlib.sha256(json.dumps(declared, sort_keys=True).encode()).hexdigest()
+
 
 DEFAULT_SETTINGS = SourceSettings()
+_DEFAULT_VALUES = asdict(DEFAULT_SETTINGS)
 
 
 def _problem(path: Path, where: str, message: str) -> ContractError:
@@ -83,6 +99,10 @@ def _parse(path: Path, where: str, body: Any, table: Table | None) -> dict[str, 
         raise _problem(path, where, f"delimiter must be one character, not {delimiter!r}")
     if out.get("decimal_separator") not in (None, ".", ","):
         raise _problem(path, where, "decimal_separator must be '.' or ','")
+    if out.get("thousands_separator") not in (None, *THOUSANDS_SEPARATORS):
+        raise _problem(
+            path, where, f"thousands_separator must be one of {list(THOUSANDS_SEPARATORS)}"
+        )
     encoding = out.get("encoding")
     if encoding is not None:
         try:
@@ -129,9 +149,15 @@ def load_source_settings(raw_dir: Path, contract: dict[str, Table]) -> dict[str,
     unknown = sorted(set(tables) - set(contract))
     if unknown:
         raise _problem(path, "tables", f"{unknown} are not contract tables")
-    return {
+    merged = {
         name: SourceSettings(
             **{**defaults, **_parse(path, f"tables.{name}", tables.get(name), table)}
         )
         for name, table in contract.items()
     }
+    for name, settings in merged.items():
+        if settings.thousands_separator == settings.decimal_separator:
+            raise _problem(
+                path, f"tables.{name}", "thousands_separator and decimal_separator are the same"
+            )
+    return merged
