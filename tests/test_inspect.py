@@ -39,6 +39,13 @@ def _european_customers(path: Path) -> None:
     path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
 
 
+def _inspect(raw: Path, capsys: pytest.CaptureFixture) -> tuple[dict, str]:
+    """`cx360 inspect` on a folder that lands with the settings it prints: (those, its output)."""
+    assert cli_main(["inspect", "--raw-dir", str(raw)]) == 0
+    output = capsys.readouterr().out
+    return yaml.safe_load(output.split("\n\n")[0]), output
+
+
 def test_inspect_guesses_settings_that_land_the_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
@@ -46,9 +53,7 @@ def test_inspect_guesses_settings_that_land_the_folder(
     write_valid_raw(raw)
     _european_customers(raw / "crm_customers.csv")
 
-    assert cli_main(["inspect", "--raw-dir", str(raw)]) == 0
-    output = capsys.readouterr().out
-    guessed = yaml.safe_load(output.split("\n\n")[0])
+    guessed, output = _inspect(raw, capsys)
     assert guessed == {
         "tables": {
             "crm_customers": {
@@ -85,9 +90,7 @@ def test_inspect_reads_an_excel_unicode_text_export(
         lines.append("\t".join(row[c] for c in CUSTOMERS.column_names))
     (raw / "crm_customers.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-16"))
 
-    assert cli_main(["inspect", "--raw-dir", str(raw)]) == 0
-    output = capsys.readouterr().out
-    guessed = yaml.safe_load(output.split("\n\n")[0])
+    guessed, output = _inspect(raw, capsys)
     assert guessed == {"tables": {"crm_customers": {"encoding": "utf-16", "delimiter": "\t"}}}
     assert "0 problem(s) to fix before landing" in output
 
@@ -117,9 +120,7 @@ def test_inspect_reads_a_us_export_with_a_12_hour_clock_and_a_total_line(
     lines.append("Total: 20 customers")
     (raw / "crm_customers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    assert cli_main(["inspect", "--raw-dir", str(raw)]) == 0
-    output = capsys.readouterr().out
-    guessed = yaml.safe_load(output.split("\n\n")[0])
+    guessed, output = _inspect(raw, capsys)
     assert guessed == {
         "tables": {
             "crm_customers": {

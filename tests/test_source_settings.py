@@ -46,6 +46,19 @@ def _customers_text(names: list[str], sep: str = ",", header: list[str] | None =
     return "\n".join(lines) + "\n"
 
 
+def _assert_every_customer_lands(
+    raw: Path, warehouse_dir: Path, names: list[str], encoding: str
+) -> None:
+    """Landing reads crm_customers.csv in `encoding` (detected) with every name intact."""
+    warehouse = Warehouse(warehouse_dir)
+    customers = land(raw, warehouse, progress=False).table("crm_customers")
+    n = len(names)
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (n, n, 0)
+    assert customers.encodings == {"crm_customers.csv": encoding}
+    landed = _query(warehouse, "select last_name from raw.crm_customers order by _source_row")
+    assert [name for (name,) in landed] == names
+
+
 def test_a_windows_1252_customers_file_lands_every_customer_without_settings(
     tmp_path: Path,
 ) -> None:
@@ -55,14 +68,7 @@ def test_a_windows_1252_customers_file_lands_every_customer_without_settings(
     path.write_bytes(_customers_text(NAMES).encode("cp1252"))
     assert detect_encoding(path) == "cp1252"
 
-    warehouse = Warehouse(tmp_path / "wh")
-    report = land(raw, warehouse, progress=False)
-
-    customers = report.table("crm_customers")
-    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (9, 9, 0)
-    assert customers.encodings == {"crm_customers.csv": "cp1252"}
-    landed = _query(warehouse, "select last_name from raw.crm_customers order by _source_row")
-    assert [n for (n,) in landed] == NAMES
+    _assert_every_customer_lands(raw, tmp_path / "wh", NAMES, "cp1252")
 
 
 # Beyond Windows-1252: Polish, Turkish, Serbian, Japanese, and an emoji (a UTF-16 surrogate pair)
@@ -82,14 +88,7 @@ def test_a_utf16_file_with_a_byte_order_mark_lands_every_customer_without_settin
     path.write_bytes(("\ufeff" + text).encode(codec))
     assert detect_encoding(path) == "utf-16"
 
-    warehouse = Warehouse(tmp_path / "wh")
-    report = land(raw, warehouse, progress=False)
-
-    customers = report.table("crm_customers")
-    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (5, 5, 0)
-    assert customers.encodings == {"crm_customers.csv": "utf-16"}
-    landed = _query(warehouse, "select last_name from raw.crm_customers order by _source_row")
-    assert [n for (n,) in landed] == UNICODE_NAMES
+    _assert_every_customer_lands(raw, tmp_path / "wh", UNICODE_NAMES, "utf-16")
 
 
 def test_a_utf16_file_without_a_byte_order_mark_lands_once_declared(tmp_path: Path) -> None:
