@@ -83,6 +83,14 @@ class Column:
     normalise: str | None = None  # one of NORMALISATIONS
 
     @property
+    def holds_an_identifier(self) -> bool:
+        """Text that identifies a record or a person: an `_id` column, a customer or phone
+        identity. Landing refuses such values in a spreadsheet's scientific notation."""
+        return self.type == "string" and (
+            self.name.endswith("_id") or self.identifies in ("customer", "phone")
+        )
+
+    @property
     def staging_rule(self) -> str:
         """How staging reads the raw value (macros/staging.sql, one macro per rule): `cast` to
         the contract type; for text, by precedence, the declared `normalise`, e-mail or phone

@@ -128,6 +128,44 @@ def test_a_spreadsheet_export_with_trailing_empty_columns_lands_every_customer(
     assert [n for (n,) in landed] == NAMES
 
 
+def test_ids_a_spreadsheet_saved_in_scientific_notation_are_refused(tmp_path: Path) -> None:
+    """Long numeric ids (account numbers, MSISDNs) opened in Excel and saved come out as
+    3.31517E+11: digits lost, different customers one id, which staging would merge into one
+    customer. Such a key quarantines its row, such an optional id or phone lands NULL, with
+    reason id_in_scientific_notation; ids that merely hold an E stay ids."""
+    from cx360.validation import validate_raw
+
+    raw = tmp_path / "raw"
+    write_valid_raw(raw, rows=range(1, 31))
+    rows = valid_rows(CUSTOMERS, range(1, 31))
+    for row in rows[:3]:
+        row["customer_id"] = "3.31517E+11"
+    rows[3]["customer_id"] = "1E5"  # no '+': Excel never writes this, an id like any other
+    rows[4]["customer_id"] = "C3.3E+11"
+    rows[5]["phone"] = "3.37517E+11"
+    lines = [",".join(CUSTOMERS.column_names)]
+    lines += [",".join(r[c] for c in CUSTOMERS.column_names) for r in rows]
+    (raw / "crm_customers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    warehouse = Warehouse(tmp_path / "wh")
+
+    customers = land(raw, warehouse, progress=False).table("crm_customers")
+
+    assert (customers.rows_read, customers.rows_accepted, customers.rows_quarantined) == (30, 27, 3)
+    assert customers.fields_nulled == {"phone: id_in_scientific_notation": 1}
+    quarantined = _query(
+        warehouse,
+        "select source_row, reason_code, column_name from audit.landing_quarantine "
+        "order by source_row",
+    )
+    assert quarantined == [(n, "id_in_scientific_notation", "customer_id") for n in (1, 2, 3)]
+    landed = _query(warehouse, "select customer_id, phone from raw.crm_customers")
+    assert {"1E5", "C3.3E+11"} <= {c for c, _ in landed}
+    assert ("customer_id_6", None) in landed
+    message = validate_raw(warehouse, "run-1").describe_failures()
+    assert "customer_id id_in_scientific_notation: 3 row(s)" in message
+    assert "Export the column again as text" in message
+
+
 def test_a_declared_encoding_overrides_detection(tmp_path: Path) -> None:
     """cp1250 bytes read as cp1252 would be wrong letters: the declared encoding wins."""
     raw = tmp_path / "raw"

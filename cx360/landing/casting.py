@@ -25,7 +25,10 @@ null is invalid. Problems are judged at two levels:
 A typed value outside its contract range (`range:` in the contract: rating 1-5, severity
 1-4, durations >= 0) is `value_out_of_range`, at the same two levels; a text value that,
 trimmed and lower-cased as staging reads it, is not in the column's contract vocabulary
-(`values:`) is `value_not_in_vocabulary`, at the same two levels.
+(`values:`) is `value_not_in_vocabulary`, at the same two levels. An identifier (an `_id`
+column, a customer or phone identity) written as a spreadsheet writes long numbers, 1.23457E+11,
+is `id_in_scientific_notation`, at the same two levels: its digits are lost, and distinct ids
+would merge into one.
 """
 
 from __future__ import annotations
@@ -39,11 +42,15 @@ MISSING_REQUIRED = "missing_required"
 INVALID_TYPE = "invalid_type"
 VALUE_OUT_OF_RANGE = "value_out_of_range"
 NOT_IN_VOCABULARY = "value_not_in_vocabulary"
+ID_IN_SCIENTIFIC_NOTATION = "id_in_scientific_notation"
 UNPARSEABLE_LINE = "unparseable_line"
 
 # RE2 (DuckDB) and Python `re` read these alike
 NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
 _INT_PATTERN = r"[+-]?[0-9]+"
+# What a spreadsheet writes for a long number it shows in scientific notation: 1.23457E+11.
+# The digits past the sixth are gone, and ids that differed become one.
+_SCIENTIFIC_NUMBER_PATTERN = r"[0-9](\.[0-9]+)?[eE]\+[0-9]+"
 _NO_ZONE_PATTERN = r"[0-9 :T.]*"  # what may follow YYYY-MM-DD when no zone/offset is given
 _TRUE_WORDS = ("true", "1", "yes")
 _FALSE_WORDS = ("false", "0", "no")
@@ -154,7 +161,12 @@ class ColumnSql:
     def checked(self) -> bool:
         """Whether a row or field can fail on this column (missing, not convertible, not in
         its vocabulary)."""
-        return self.column.required or self.column.type != "string" or bool(self.vocabulary)
+        return (
+            self.column.required
+            or self.column.type != "string"
+            or bool(self.vocabulary)
+            or self.column.holds_an_identifier
+        )
 
 
 def column_sql(
@@ -254,6 +266,22 @@ def problem_sql(columns: list[ColumnSql]) -> ProblemSql:
             else:
                 fields.append(
                     FieldIssueSql(name, condition, VALUE_OUT_OF_RANGE, raw_text, detail, True)
+                )
+        if col.column.holds_an_identifier and col.raw_is_text:
+            matches = f"regexp_full_match(trim({raw}), '{_SCIENTIFIC_NUMBER_PATTERN}')"
+            condition = f"coalesce({matches}, false)"
+            said = (
+                " is a number in a spreadsheet's scientific notation: its digits are lost "
+                "(export the column as text)"
+            )
+            detail = f"{quote_literal(name + '=')} || {raw_text} || {quote_literal(said)}"
+            if col.row_level:
+                conditions.append((condition, ID_IN_SCIENTIFIC_NOTATION, name, detail))
+            else:
+                fields.append(
+                    FieldIssueSql(
+                        name, condition, ID_IN_SCIENTIFIC_NOTATION, raw_text, detail, True
+                    )
                 )
         if col.vocabulary:
             # as staging reads it (macro normalize_vocabulary): trimmed, lower-case

@@ -406,7 +406,7 @@ class GroupLoader:
     def _typed_sql(self, columns: list[ColumnSql]) -> str:
         """The contract columns typed, plus the raw value of each checked one (`_raw_<col>`):
         the relation casting.problem_sql() reads. Raw text is carried only where a check reads
-        it: required or non-string columns."""
+        it: required, non-string, vocabulary and identifier columns."""
         return ",\n".join(
             f"{c.typed} as {quote_ident(c.column.name)}"
             + (f", {c.raw} as {quote_ident('_raw_' + c.column.name)}" if c.checked else "")

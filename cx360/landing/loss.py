@@ -89,6 +89,12 @@ def suggest_fix(table: Table, column: str | None, reason: str, examples: Sequenc
             "lines do not split into the header's fields: check delimiter: and the quoting "
             f"{where} (cx360 inspect --raw-dir <folder> guesses the delimiter)"
         )
+    if reason == "id_in_scientific_notation":
+        return (
+            f"{column} values were saved by a spreadsheet that showed them as numbers "
+            "(1.23457E+11): their digits are lost and different ids became one. Export the "
+            "column again as text from the source system (or format it as text before saving)"
+        )
     if reason == "value_not_in_vocabulary" and column and column in table.column_names:
         allowed = " | ".join(table.column(column).values)
         return (
