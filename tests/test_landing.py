@@ -553,7 +553,12 @@ def test_parquet_batches_quarantine_bad_text_values_with_the_record_as_sent(
         ("bool", " Yes ", True),
         ("bool", "FALSE", False),
         ("bool", "0", False),
+        ("bool", "Y", True),
+        ("bool", "n", False),
+        ("bool", "t", True),  # a PostgreSQL export
+        ("bool", "F", False),
         ("bool", "maybe", None),
+        ("bool", "2", None),
         ("int", " 42 ", 42),
         ("int", "1.5", None),
         ("int", "1_000", None),

@@ -4,7 +4,7 @@ Rules, per contract type, for text input (CSV, or a VARCHAR parquet column):
 - surrounding spaces are trimmed for every type but `string`; empty or blank = null
 - int: optional sign and digits only (`1.5`, `1e3`, `1_000` are invalid, never rounded)
 - decimal / numeric: plain or scientific decimal notation (no `nan`, `inf`, hex, `_`)
-- bool: true/false/1/0/yes/no, any case
+- bool: true/false, 1/0, yes/no, y/n, t/f (PostgreSQL's COPY writes t/f), any case
 - date: ISO-8601 `YYYY-MM-DD`
 - timestamp: ISO-8601 with or without time zone offset (`Z`, `+02:00`, `+0200`); an offset is
   applied so the stored value is UTC (the landing connection runs with TimeZone=UTC)
@@ -52,8 +52,8 @@ _INT_PATTERN = r"[+-]?[0-9]+"
 # The digits past the sixth are gone, and ids that differed become one.
 _SCIENTIFIC_NUMBER_PATTERN = r"[0-9](\.[0-9]+)?[eE]\+[0-9]+"
 _NO_ZONE_PATTERN = r"[0-9 :T.]*"  # what may follow YYYY-MM-DD when no zone/offset is given
-_TRUE_WORDS = ("true", "1", "yes")
-_FALSE_WORDS = ("false", "0", "no")
+_TRUE_WORDS = ("true", "1", "yes", "y", "t")
+_FALSE_WORDS = ("false", "0", "no", "n", "f")
 TEXT_TYPES = ("VARCHAR",)
 
 
