@@ -162,6 +162,11 @@ def test_date_order_is_guessed_from_the_values() -> None:
     )
     assert guess_date_format(["13/01/2014 07:58:09PM"]) == ("%d/%m/%Y %I:%M:%S%p", "DD/MM/YYYY")
     assert guess_date_format(["11/20/2014 07:58 AM", "11/21/2014 19:58"]) is None
+    # SAP-style compact dates, with or without the time
+    assert guess_date_format(["20240704", "19991231"]) == ("%Y%m%d", "YYYYMMDD")
+    assert guess_date_format(["20240704153307"]) == ("%Y%m%d%H%M%S", "YYYYMMDDhhmmss")
+    assert guess_date_format(["20241304"]) is None  # month 13: a number, not a date
+    assert guess_date_format(["20240704", "20240704153307"]) is None
 
 
 def test_number_notation_is_guessed_from_the_values() -> None:

@@ -15,6 +15,8 @@ from cx360.landing.settings import THOUSANDS_SEPARATORS
 # day, month and year as written with a separator: 31/12/2020, 12-31-2020, 31.12.20
 _DMY = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(.*)$")
 _YMD = re.compile(r"^(\d{4})([/.])(\d{1,2})\2(\d{1,2})(.*)$")
+# SAP and mainframe extracts: 20240704, or 20240704153307 with the time
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{6})?$")
 # a time after the date: 14:05, 14:05:09, or on a 12-hour clock 2:05 PM, 02:05:09pm
 _TIME = re.compile(r"^[ T](\d{1,2}):(\d{2})(:\d{2})?(?:( ?)([AaPp][Mm]))?$")
 
@@ -32,6 +34,11 @@ def _time_format(rest: str) -> str | None:
     return f"{rest[0]}%H:%M{seconds}"
 
 
+def _plausible_compact(match: re.Match[str]) -> bool:
+    """Eight digits that are a date: month 01-12, day 01-31 (a year alone, 20240000, is not)."""
+    return 1 <= int(match.group(2)) <= 12 and 1 <= int(match.group(3)) <= 31
+
+
 def guess_date_format(values: Sequence[str]) -> tuple[str, str] | None:
     """(strptime format, how a person says it) shared by every value, or None.
 
@@ -39,6 +46,14 @@ def guess_date_format(values: Sequence[str]) -> tuple[str, str] | None:
     part above 12 (month first); when no value tells, day first is assumed and said."""
     values = [v.strip() for v in values if v and v.strip()]
     if not values:
+        return None
+    compact = [_COMPACT.match(v) for v in values]
+    if all(compact) and all(_plausible_compact(m) for m in compact if m):
+        with_time = {m.group(4) is not None for m in compact if m}
+        if with_time == {False}:
+            return "%Y%m%d", "YYYYMMDD"
+        if with_time == {True}:
+            return "%Y%m%d%H%M%S", "YYYYMMDDhhmmss"
         return None
     ymd = [_YMD.match(v) for v in values]
     if all(ymd):
