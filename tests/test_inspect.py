@@ -4,6 +4,8 @@ prints land the folder without loss; misnamed files get a "did you mean"."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -152,6 +154,61 @@ def test_inspect_reads_a_us_export_with_a_12_hour_clock_and_a_total_line(
     ]
     ((code, record),) = quarantined
     assert code == "unparseable_line" and "Total: 20 customers" in record
+
+
+@pytest.mark.parametrize(
+    ("date_format", "timestamp_format", "write_date", "write_timestamp"),
+    [
+        # SAP-style extracts
+        ("%Y%m%d", "%Y%m%d%H%M%S", "{:%Y%m%d}".format, "{:%Y%m%d%H%M%S}".format),
+        # a spreadsheet's day numbers: days since 1899-12-30, the time as a fraction
+        (
+            "excel_serial",
+            "excel_serial",
+            lambda d: str((d - date(1899, 12, 30)).days),
+            lambda t: f"{(t - datetime(1899, 12, 30)).total_seconds() / 86400:.10f}",
+        ),
+    ],
+)
+def test_inspect_reads_compact_and_spreadsheet_dates(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    date_format: str,
+    timestamp_format: str,
+    write_date: Callable[[date], str],
+    write_timestamp: Callable[[datetime], str],
+) -> None:
+    """Dates as SAP extracts and spreadsheets write them: inspect guesses the format and the
+    folder lands every date and timestamp as written in ISO."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw)
+    rows = valid_rows(CUSTOMERS, range(1, 21))
+    lines = [",".join(CUSTOMERS.column_names)]
+    expected = []
+    for i, row in enumerate(rows, start=1):
+        born, created = date(1950 + i, i % 12 + 1, i), datetime(2025, 11, i, i, 2 * i, 2 * i)
+        expected.append((born, created))
+        row["birth_date"], row["created_at"] = write_date(born), write_timestamp(created)
+        row["updated_at"] = row["created_at"]
+        lines.append(",".join(row[c] for c in CUSTOMERS.column_names))
+    (raw / "crm_customers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    guessed, _ = _inspect(raw, capsys)
+    settings = {"date_format": date_format, "timestamp_format": timestamp_format}
+    assert guessed == {"tables": {"crm_customers": settings}}
+
+    (raw / SETTINGS_FILE).write_text(yaml.safe_dump(guessed), encoding="utf-8")
+    warehouse = Warehouse(tmp_path / "wh")
+    customers = land(raw, warehouse, progress=False).table("crm_customers")
+    assert (customers.rows_accepted, customers.fields_nulled) == (20, {})
+    con = duckdb.connect(str(warehouse.landing_db), read_only=True)
+    try:
+        landed = con.execute(
+            "select birth_date, created_at from raw.crm_customers order by _source_row"
+        ).fetchall()
+    finally:
+        con.close()
+    assert landed == expected
 
 
 def test_misnamed_files_get_did_you_mean(tmp_path: Path) -> None:

@@ -167,6 +167,9 @@ def test_date_order_is_guessed_from_the_values() -> None:
     assert guess_date_format(["20240704153307"]) == ("%Y%m%d%H%M%S", "YYYYMMDDhhmmss")
     assert guess_date_format(["20241304"]) is None  # month 13: a number, not a date
     assert guess_date_format(["20240704", "20240704153307"]) is None
+    # a spreadsheet's day numbers (a date column formatted as a number)
+    assert guess_date_format(["45477", "45477.6479976852"])[0] == "excel_serial"  # type: ignore[index]
+    assert guess_date_format(["12", "45477"]) is None  # 1900-01-11: not taken for a date
 
 
 def test_number_notation_is_guessed_from_the_values() -> None:

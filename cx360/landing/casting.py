@@ -45,7 +45,14 @@ NOT_IN_VOCABULARY = "value_not_in_vocabulary"
 ID_IN_SCIENTIFIC_NOTATION = "id_in_scientific_notation"
 UNPARSEABLE_LINE = "unparseable_line"
 
+# date_format / timestamp_format for a spreadsheet's own date numbers: days since 1899-12-30
+# (45477 = 2024-07-04; the fraction is the time of day), what Excel writes for a date column
+# formatted as a number
+EXCEL_SERIAL = "excel_serial"
+# 3653 = 1910-01-01 to 73051 = 2100-01-01: smaller or larger numbers are not taken for dates
+EXCEL_SERIAL_RANGE = (3653, 73051)
 # RE2 (DuckDB) and Python `re` read these alike
+EXCEL_SERIAL_PATTERN = r"[0-9]{4,5}(\.[0-9]+)?"
 NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
 _INT_PATTERN = r"[+-]?[0-9]+"
 # What a spreadsheet writes for a long number it shows in scientific notation: 1.23457E+11.
@@ -87,7 +94,7 @@ def _text_conversion(
     if kind in ("decimal", "numeric") and settings.decimal_separator == ",":
         value = f"replace({value}, ',', '.')"
     if kind == "date" and settings.date_format:
-        return f"cast(try_strptime({value}, {quote_literal(settings.date_format)}) as date)"
+        return f"cast({_formatted(value, settings.date_format)} as date)"
     if kind == "timestamp" and (settings.timestamp_format or settings.time_zone != "UTC"):
         return _zoned_timestamp(value, settings)
     if kind == "int":
@@ -121,16 +128,26 @@ def _text_conversion(
     raise ValueError(f"no text conversion for contract type {kind}")
 
 
+def _formatted(value: str, fmt: str) -> str:
+    """Text read with a declared date or timestamp format, as a timestamp (NULL if it does not
+    fit): strptime codes, or EXCEL_SERIAL (rounded to the millisecond, Excel's resolution)."""
+    if fmt != EXCEL_SERIAL:
+        return f"try_strptime({value}, {quote_literal(fmt)})"
+    low, high = EXCEL_SERIAL_RANGE
+    days = f"try_cast({value} as double)"
+    return (
+        f"case when regexp_full_match({value}, '{EXCEL_SERIAL_PATTERN}') "
+        f"and {days} between {low} and {high} then timestamp '1899-12-30' "
+        f"+ to_microseconds(cast(round({days} * 86400000) as bigint) * 1000) end"
+    )
+
+
 def _zoned_timestamp(value: str, settings: SourceSettings) -> str:
     """A timestamp read with the settings' format and/or time zone, as UTC wall clock."""
     fmt = settings.timestamp_format
     if fmt and "%z" in fmt.lower():  # the value carries its offset: strptime gives UTC
-        return f"cast(try_strptime({value}, {quote_literal(fmt)}) as timestamp)"
-    local = (
-        f"try_strptime({value}, {quote_literal(fmt)})"
-        if fmt
-        else _text_conversion(Column("_", "timestamp"), value)
-    )
+        return f"cast({_formatted(value, fmt)} as timestamp)"
+    local = _formatted(value, fmt) if fmt else _text_conversion(Column("_", "timestamp"), value)
     if settings.time_zone == "UTC":
         return local
     # timezone(zone, local wall clock) is the instant; cast under TimeZone=UTC gives UTC

@@ -9,7 +9,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
-from cx360.landing.casting import NUMBER_PATTERN, grouped_number_pattern
+from cx360.landing.casting import (
+    EXCEL_SERIAL,
+    EXCEL_SERIAL_PATTERN,
+    EXCEL_SERIAL_RANGE,
+    NUMBER_PATTERN,
+    grouped_number_pattern,
+)
 from cx360.landing.settings import THOUSANDS_SEPARATORS
 
 # day, month and year as written with a separator: 31/12/2020, 12-31-2020, 31.12.20
@@ -47,6 +53,9 @@ def guess_date_format(values: Sequence[str]) -> tuple[str, str] | None:
     values = [v.strip() for v in values if v and v.strip()]
     if not values:
         return None
+    low, high = EXCEL_SERIAL_RANGE
+    if all(re.fullmatch(EXCEL_SERIAL_PATTERN, v) and low <= float(v) <= high for v in values):
+        return EXCEL_SERIAL, "a spreadsheet's day numbers (45477 = 2024-07-04)"
     compact = [_COMPACT.match(v) for v in values]
     if all(compact) and all(_plausible_compact(m) for m in compact if m):
         with_time = {m.group(4) is not None for m in compact if m}

@@ -9,7 +9,8 @@ They live in a small YAML file beside the data, `<raw_dir>/cx360_sources.yml` (`
       crm_customers:
         delimiter: ";"
         encoding: cp1252           # any Python codec name; absent: detected per file
-        date_format: "%d/%m/%Y"    # strptime codes; absent: ISO-8601 YYYY-MM-DD
+        date_format: "%d/%m/%Y"    # strptime codes, or excel_serial (45477 = 2024-07-04);
+                                   # absent: ISO-8601 YYYY-MM-DD
         timestamp_format: "%d/%m/%Y %H:%M"
         decimal_separator: ","
         thousands_separator: "."   # digit grouping (1.234,56); absent: none
