@@ -235,6 +235,27 @@ def test_misnamed_files_get_did_you_mean(tmp_path: Path) -> None:
     )
 
 
+def test_inspect_sees_the_files_landing_lands(tmp_path: Path) -> None:
+    """One set of naming rules (discovery.py): an upper-case `.CSV` lands, so inspect must not
+    call it a problem (it said "write the suffix in lower case"); a folder's `_SUCCESS` marker
+    and a file still being copied under a temporary name are not batches to either."""
+    raw = tmp_path / "raw"
+    write_valid_raw(raw, as_folders=True)
+    (raw / "crm_customers").rename(raw / "customers_tmp")
+    (raw / "customers_tmp" / "2026-01-01.csv").rename(raw / "crm_customers.CSV")
+    (raw / "customers_tmp").rmdir()
+    folder = raw / "support_tickets"
+    (folder / "_SUCCESS").touch()
+    (folder / "2026-01-02.csv.part").write_text("ticket_id,cut sho")
+
+    result = inspect_raw_dir(raw)
+
+    assert result.all_problems() == []
+    assert result.tables["support_tickets"].files == ["support_tickets/2026-01-01.csv"]
+    report = land(raw, Warehouse(tmp_path / "wh"), progress=False)
+    assert report.table("crm_customers").rows_accepted == 3
+
+
 def test_a_table_folder_with_mixed_delimiters_is_reported(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     write_valid_raw(raw)

@@ -74,7 +74,8 @@ class Discovery:
     ignored_columns: dict[str, tuple[str, ...]]  # batch name -> extra columns not in the contract
 
 
-def _file_format(path: Path) -> str | None:
+def file_format(path: Path) -> str | None:
+    """ "csv" or "parquet" by the file's suffix, in any case; None for anything else."""
     name = path.name.lower()
     if name.endswith(CSV_SUFFIXES):
         return "csv"
@@ -83,7 +84,8 @@ def _file_format(path: Path) -> str | None:
     return None
 
 
-def _table_stem(path: Path) -> str:
+def table_stem(path: Path) -> str:
+    """The file's name without its batch suffix: the table it belongs to (when in the contract)."""
     name = path.name
     for suffix in (*CSV_SUFFIXES, *PARQUET_SUFFIXES):
         if name.lower().endswith(suffix):
@@ -173,8 +175,8 @@ def _candidate_files(raw_dir: Path, table: str) -> list[Path]:
         for entry in raw_dir.iterdir()
         if entry.is_file()
         and not is_temporary_name(entry.name)
-        and _file_format(entry)
-        and _table_stem(entry) == table
+        and file_format(entry)
+        and table_stem(entry) == table
     ]
     folder = raw_dir / table
     if folder.is_dir():
@@ -182,7 +184,7 @@ def _candidate_files(raw_dir: Path, table: str) -> list[Path]:
             f
             for f in folder.rglob("*")
             if f.is_file()
-            and _file_format(f)
+            and file_format(f)
             and not any(is_temporary_name(part) for part in f.relative_to(folder).parts)
         ]
     return found
@@ -270,7 +272,7 @@ def complete_batch_files(
     files: list[CompleteFile] = []
     for name, path in paths:
         batch_name = path.relative_to(raw_dir).as_posix()
-        fmt = _file_format(path)
+        fmt = file_format(path)
         assert fmt is not None
         marker = path.parent / SUCCESS_MARKER
         reason: str | None
@@ -348,7 +350,7 @@ def discover(
     for entry in sorted(raw_dir.iterdir()):
         if is_temporary_name(entry.name) or entry.name in (SUCCESS_MARKER, SETTINGS_FILE):
             continue
-        if _table_stem(entry) not in contract:
+        if table_stem(entry) not in contract:
             from cx360.landing.inspect import suggest_table  # advice only, not a matching rule
 
             near = suggest_table(entry.name, contract)
@@ -360,11 +362,11 @@ def discover(
                     path.is_file()
                     and not is_temporary_name(path.name)
                     and path.name != SUCCESS_MARKER
-                    and not _file_format(path)
+                    and not file_format(path)
                 ):
                     name = path.relative_to(raw_dir).as_posix()
                     warnings.append(f"ignored {name}: neither .csv, .csv.gz nor .parquet")
-        elif not _file_format(entry):
+        elif not file_format(entry):
             warnings.append(f"ignored {entry.name}: neither .csv, .csv.gz nor .parquet")
 
     complete, skipped = complete_batch_files(raw_dir, contract)

@@ -24,6 +24,7 @@ import yaml
 
 from cx360.contract import Table, load_contract
 from cx360.errors import ContractError
+from cx360.landing.discovery import SUCCESS_MARKER, file_format, is_temporary_name, table_stem
 from cx360.landing.encoding import detect_encoding, is_utf8
 from cx360.landing.guess import (
     CONTRACT_NUMBERS,
@@ -35,23 +36,12 @@ from cx360.landing.settings import SETTINGS_FILE, load_source_settings
 
 SAMPLE_LINES = 2000
 DELIMITERS = ",;\t|"
-_SUFFIXES = (".csv.gz", ".csv", ".parquet")
-
-
-def _table_of(name: str) -> tuple[str, str | None]:
-    """(stem, format) of a file name, suffix matched in any case; format None if unknown."""
-    lower = name.lower()
-    for suffix in _SUFFIXES:
-        if lower.endswith(suffix):
-            return name[: -len(suffix)], "parquet" if suffix == ".parquet" else "csv"
-    return name, None
 
 
 def suggest_table(name: str, contract: Iterable[str]) -> str | None:
     """The contract table a misnamed file or folder most likely means (crm_customer.csv,
     CRM_Customers.CSV, crm-customers/), or None."""
-    stem, _ = _table_of(name)
-    key = stem.lower().replace("-", "_").replace(" ", "_")
+    key = table_stem(Path(name)).lower().replace("-", "_").replace(" ", "_")
     tables = list(contract)
     if key in tables:
         return key
@@ -248,24 +238,23 @@ def inspect_raw_dir(raw_dir: Path) -> Inspection:
             f"{SETTINGS_FILE} exists: the guesses below ignore it (compare them with it)"
         )
     for entry in sorted(raw_dir.iterdir()):
-        if entry.name.startswith(".") or entry.name == SETTINGS_FILE:
+        # what landing leaves aside (discovery.py): temporary names, markers, the settings
+        if is_temporary_name(entry.name) or entry.name in (SETTINGS_FILE, SUCCESS_MARKER):
             continue
-        stem, fmt = _table_of(entry.name)
+        stem = table_stem(entry)
         if stem not in contract:
             suggestion = suggest_table(entry.name, contract)
             hint = f": did you mean {suggestion}?" if suggestion else ""
             result.problems.append(f"{entry.name} is not a contract table{hint}")
             continue
-        if entry.is_file() and fmt and entry.name != stem + entry.name[len(stem) :].lower():
-            result.problems.append(
-                f"{entry.name}: write the suffix in lower case ({stem}"
-                f"{entry.name[len(stem) :].lower()}), landing matches it exactly"
-            )
         files = [entry] if entry.is_file() else sorted(p for p in entry.rglob("*") if p.is_file())
         found = result.tables.setdefault(stem, TableInspection(stem))
         for path in files:
             batch = path.relative_to(raw_dir).as_posix()
-            _, file_fmt = _table_of(path.name)
+            inside = path.relative_to(entry).parts if entry.is_dir() else ()
+            if path.name == SUCCESS_MARKER or any(is_temporary_name(p) for p in inside):
+                continue
+            file_fmt = file_format(path)
             if file_fmt is None:
                 result.problems.append(f"{batch}: neither .csv, .csv.gz nor .parquet")
                 continue
